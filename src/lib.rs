@@ -1,0 +1,11 @@
+//! `reconcile` keeps a PostgreSQL database in the shape a YAML file declares.
+//!
+//! The pipeline: [`load`] reads `schema.yaml` and `ignore.yaml` into the
+//! neutral [`model`]; [`introspect`] reads the live database into the same
+//! model; [`diff`] compares the two into a list of changes; [`plan`] turns the
+//! changes into ordered SQL steps with hazards; [`apply`] runs them.
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod model;
+pub mod sql;

@@ -1,0 +1,379 @@
+//! The neutral schema model.
+//!
+//! Both the YAML loader and the catalog introspector produce exactly these
+//! types, so the differ compares like with like. Nothing here reads files or
+//! talks to a database. Expressions and types are stored with their canonical
+//! form (see [`crate::sql::normalize`]), and equality uses that form.
+
+pub mod ident;
+
+pub use ident::{QualifiedName, quote_ident, quote_literal};
+
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A whole desired or introspected schema: every managed object.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Schema {
+    /// The schemas under management (declared in `schema.yaml`).
+    pub schemas: BTreeSet<String>,
+    /// Extensions, by name.
+    pub extensions: BTreeMap<String, Extension>,
+    /// Enum types.
+    pub enums: BTreeMap<QualifiedName, Enum>,
+    /// Free-standing sequences (not those owned by serial or identity columns).
+    pub sequences: BTreeMap<QualifiedName, Sequence>,
+    /// Tables.
+    pub tables: BTreeMap<QualifiedName, Table>,
+    /// Views and materialized views.
+    pub views: BTreeMap<QualifiedName, View>,
+}
+
+/// An installed extension.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Extension {
+    /// Extension name (`pgcrypto`).
+    pub name: String,
+    /// Schema its objects live in.
+    pub schema: String,
+    /// Version, when pinned in `schema.yaml` or read from the catalog.
+    pub version: Option<String>,
+}
+
+/// An enum type.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Enum {
+    /// Type name.
+    pub name: QualifiedName,
+    /// Labels in sort order.
+    pub values: Vec<String>,
+    /// `COMMENT ON TYPE`.
+    pub comment: Option<String>,
+}
+
+/// A sequence, with every option resolved to its effective value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sequence {
+    /// Sequence name.
+    pub name: QualifiedName,
+    /// `smallint`, `integer` or `bigint`.
+    pub data_type: String,
+    /// `START WITH`.
+    pub start: i64,
+    /// `INCREMENT BY`.
+    pub increment: i64,
+    /// `MINVALUE`.
+    pub min_value: i64,
+    /// `MAXVALUE`.
+    pub max_value: i64,
+    /// `CACHE`.
+    pub cache: i64,
+    /// `CYCLE`.
+    pub cycle: bool,
+    /// `COMMENT ON SEQUENCE`.
+    pub comment: Option<String>,
+}
+
+/// A table and everything that belongs to it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Table {
+    /// Table name.
+    pub name: QualifiedName,
+    /// Columns in creation order.
+    pub columns: Vec<Column>,
+    /// Primary key, unique, check and foreign-key constraints by name.
+    pub constraints: BTreeMap<String, Constraint>,
+    /// Indexes that do not back a constraint, by name.
+    pub indexes: BTreeMap<String, Index>,
+    /// `COMMENT ON TABLE`.
+    pub comment: Option<String>,
+    /// `renamed_from` hint: the table's former name in the same schema.
+    #[serde(skip)]
+    pub renamed_from: Option<String>,
+}
+
+impl Table {
+    /// The column called `name`, if any.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+/// A column type in canonical form (`format_type` spelling).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SqlType {
+    /// Canonical SQL spelling, e.g. `character varying(20)`, `public.user_role[]`.
+    pub sql: String,
+    /// `serial` pseudo-type: the column owns a sequence and defaults to its next value.
+    pub serial: Option<Serial>,
+}
+
+/// The `serial` family of pseudo-types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Serial {
+    /// `smallserial`
+    Small,
+    /// `serial`
+    Regular,
+    /// `bigserial`
+    Big,
+}
+
+impl Serial {
+    /// The keyword used in `CREATE TABLE`.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Serial::Small => "smallserial",
+            Serial::Regular => "serial",
+            Serial::Big => "bigserial",
+        }
+    }
+}
+
+impl SqlType {
+    /// The spelling used in DDL (`serial` for serial columns).
+    pub fn ddl(&self) -> String {
+        match self.serial {
+            Some(s) => s.keyword().to_string(),
+            None => self.sql.clone(),
+        }
+    }
+}
+
+/// An SQL expression with its canonical form for comparison.
+#[derive(Debug, Clone, Serialize)]
+pub struct SqlExpr {
+    /// The text used in generated DDL.
+    #[serde(skip)]
+    pub sql: String,
+    /// Canonical text; two expressions are equal when these are.
+    pub canonical: String,
+}
+
+impl PartialEq for SqlExpr {
+    fn eq(&self, other: &Self) -> bool {
+        self.canonical == other.canonical
+    }
+}
+
+/// `GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Identity {
+    /// `ALWAYS`
+    Always,
+    /// `BY DEFAULT`
+    ByDefault,
+}
+
+impl Identity {
+    /// SQL keywords after `GENERATED`.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Identity::Always => "ALWAYS",
+            Identity::ByDefault => "BY DEFAULT",
+        }
+    }
+}
+
+/// A table column.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Column {
+    /// Column name.
+    pub name: String,
+    /// Data type.
+    #[serde(rename = "type")]
+    pub ty: SqlType,
+    /// `NOT NULL`.
+    pub not_null: bool,
+    /// `DEFAULT` expression.
+    pub default: Option<SqlExpr>,
+    /// Identity kind.
+    pub identity: Option<Identity>,
+    /// `GENERATED ALWAYS AS (...) STORED` expression.
+    pub generated: Option<SqlExpr>,
+    /// Collation when it differs from the type's default.
+    pub collation: Option<String>,
+    /// `COMMENT ON COLUMN`.
+    pub comment: Option<String>,
+    /// `renamed_from` hint.
+    #[serde(skip)]
+    pub renamed_from: Option<String>,
+}
+
+/// A named table constraint.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Constraint {
+    /// Constraint name.
+    pub name: String,
+    /// What it constrains.
+    pub kind: ConstraintKind,
+}
+
+/// The kinds of table constraint.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum ConstraintKind {
+    /// `PRIMARY KEY (cols)`
+    PrimaryKey {
+        /// Key columns.
+        columns: Vec<String>,
+    },
+    /// `UNIQUE (cols)`
+    Unique {
+        /// Key columns.
+        columns: Vec<String>,
+    },
+    /// `CHECK (expr)`
+    Check {
+        /// The condition.
+        expr: SqlExpr,
+    },
+    /// `FOREIGN KEY (cols) REFERENCES ...`
+    ForeignKey(ForeignKey),
+}
+
+impl ConstraintKind {
+    /// Columns of the constrained table this constraint names directly.
+    pub fn columns(&self) -> &[String] {
+        match self {
+            ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns } => columns,
+            ConstraintKind::ForeignKey(fk) => &fk.columns,
+            ConstraintKind::Check { .. } => &[],
+        }
+    }
+}
+
+/// A foreign key.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ForeignKey {
+    /// Referencing columns.
+    pub columns: Vec<String>,
+    /// Referenced table.
+    pub ref_table: QualifiedName,
+    /// Referenced columns.
+    pub ref_columns: Vec<String>,
+    /// `ON DELETE` action.
+    pub on_delete: FkAction,
+    /// `ON UPDATE` action.
+    pub on_update: FkAction,
+    /// Deferrability.
+    pub deferrable: Deferrable,
+}
+
+/// Referential actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum FkAction {
+    /// `NO ACTION` (the default)
+    NoAction,
+    /// `RESTRICT`
+    Restrict,
+    /// `CASCADE`
+    Cascade,
+    /// `SET NULL`
+    SetNull,
+    /// `SET DEFAULT`
+    SetDefault,
+}
+
+impl FkAction {
+    /// SQL keywords.
+    pub fn sql(self) -> &'static str {
+        match self {
+            FkAction::NoAction => "NO ACTION",
+            FkAction::Restrict => "RESTRICT",
+            FkAction::Cascade => "CASCADE",
+            FkAction::SetNull => "SET NULL",
+            FkAction::SetDefault => "SET DEFAULT",
+        }
+    }
+}
+
+/// Constraint deferrability.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Deferrable {
+    /// `NOT DEFERRABLE` (the default)
+    No,
+    /// `DEFERRABLE INITIALLY IMMEDIATE`
+    Deferrable,
+    /// `DEFERRABLE INITIALLY DEFERRED`
+    InitiallyDeferred,
+}
+
+/// One key of an index: a plain column or an expression.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum IndexKey {
+    /// A column by name.
+    Column(String),
+    /// An expression.
+    Expr(SqlExpr),
+}
+
+/// An index that does not back a constraint.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Index {
+    /// Index name (in the table's schema).
+    pub name: String,
+    /// `UNIQUE`.
+    pub unique: bool,
+    /// Access method (`btree`, `gin`...).
+    pub method: String,
+    /// Key columns and expressions, in order.
+    pub keys: Vec<IndexKey>,
+    /// `INCLUDE` columns.
+    pub include: Vec<String>,
+    /// Partial index predicate.
+    pub predicate: Option<SqlExpr>,
+}
+
+/// A view or materialized view.
+#[derive(Debug, Clone, Serialize)]
+pub struct View {
+    /// View name.
+    pub name: QualifiedName,
+    /// The defining query.
+    pub query: SqlExpr,
+    /// `MATERIALIZED`.
+    pub materialized: bool,
+    /// `COMMENT ON VIEW`.
+    pub comment: Option<String>,
+    /// Relations (tables and views) the query reads.
+    #[serde(skip)]
+    pub depends_on: BTreeSet<QualifiedName>,
+    /// Columns of those relations the query reads.
+    #[serde(skip)]
+    pub column_deps: BTreeSet<(QualifiedName, String)>,
+}
+
+impl PartialEq for View {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+            && self.query == other.query
+            && self.materialized == other.materialized
+            && self.comment == other.comment
+    }
+}
+
+impl Schema {
+    /// Whether `name` is a table or view of this schema.
+    pub fn has_relation(&self, name: &QualifiedName) -> bool {
+        self.tables.contains_key(name) || self.views.contains_key(name)
+    }
+
+    /// Whether the model holds no objects at all (schemas aside).
+    pub fn is_empty(&self) -> bool {
+        self.extensions.is_empty()
+            && self.enums.is_empty()
+            && self.sequences.is_empty()
+            && self.tables.is_empty()
+            && self.views.is_empty()
+    }
+
+    /// A copy with columns sorted by name, for comparing databases whose
+    /// column order differs only because columns were appended later.
+    pub fn with_sorted_columns(&self) -> Schema {
+        let mut copy = self.clone();
+        for table in copy.tables.values_mut() {
+            table.columns.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        copy
+    }
+}

@@ -1,0 +1,6 @@
+//! SQL text handling: canonical forms for comparison.
+//!
+//! Never talks to a database and never writes DDL (that is `plan::steps`).
+
+pub mod normalize;
+pub mod types;

@@ -1,0 +1,576 @@
+//! Canonical forms of SQL expressions and view queries.
+//!
+//! An expression is parsed with sqlparser (PostgreSQL dialect) and rewritten
+//! so that spellings PostgreSQL treats as the same meaning print the same:
+//! unquoted identifiers fold to lower case, redundant parentheses go, casts of
+//! literals go (the catalog adds `'member'::user_role` where the user wrote
+//! `'member'`), `IN (...)` becomes `= ANY (ARRAY[...])` and `BETWEEN` becomes
+//! two comparisons, as PostgreSQL stores them. Operands that are themselves
+//! operations are then parenthesised, so the printed form is unambiguous.
+
+use crate::model::{SqlExpr, quote_ident};
+use crate::sql::types::canonical_cast_type;
+use sqlparser::ast::{
+    BinaryOperator, CastKind, DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments,
+    Ident, InTarget, ObjectName, ObjectNamePart, Query, UnaryOperator, Value, ValueWithSpan,
+    VisitMut, VisitorMut,
+};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::Token;
+use std::collections::BTreeSet;
+use std::ops::ControlFlow;
+
+/// Parses an SQL expression, rejecting trailing text.
+pub fn parse_expr(sql: &str) -> Result<Expr, String> {
+    let dialect = PostgreSqlDialect {};
+    let mut parser = Parser::new(&dialect)
+        .try_with_sql(sql)
+        .map_err(|e| e.to_string())?;
+    let expr = parser.parse_expr().map_err(|e| e.to_string())?;
+    if parser.peek_token().token != Token::EOF {
+        return Err(format!(
+            "unexpected `{}` after the expression",
+            parser.peek_token().token
+        ));
+    }
+    Ok(expr)
+}
+
+/// Parses a `SELECT` (or `WITH ... SELECT`, `VALUES`) query; one trailing `;` is allowed.
+pub fn parse_query(sql: &str) -> Result<Query, String> {
+    let dialect = PostgreSqlDialect {};
+    let mut parser = Parser::new(&dialect)
+        .try_with_sql(sql)
+        .map_err(|e| e.to_string())?;
+    let query = parser.parse_query().map_err(|e| e.to_string())?;
+    while parser.peek_token().token == Token::SemiColon {
+        parser.next_token();
+    }
+    if parser.peek_token().token != Token::EOF {
+        return Err(format!(
+            "unexpected `{}` after the query",
+            parser.peek_token().token
+        ));
+    }
+    Ok(*query)
+}
+
+/// Builds an [`SqlExpr`] from user or catalog text; `schema` is the schema the
+/// expression belongs to (its own qualifier is dropped when comparing).
+pub fn expr(sql: &str, schema: &str) -> Result<SqlExpr, String> {
+    let mut parsed = parse_expr(sql)?;
+    let _ = parsed.visit(&mut Canonicalizer { schema });
+    Ok(SqlExpr {
+        sql: sql.trim().to_string(),
+        canonical: parsed.to_string(),
+    })
+}
+
+/// Builds an [`SqlExpr`] for a view query.
+pub fn query(sql: &str, schema: &str) -> Result<SqlExpr, String> {
+    let mut parsed = parse_query(sql)?;
+    let _ = parsed.visit(&mut Canonicalizer { schema });
+    let text = sql.trim().trim_end_matches(';').trim_end().to_string();
+    Ok(SqlExpr {
+        sql: text,
+        canonical: parsed.to_string(),
+    })
+}
+
+/// Names an expression or query reads: relations and bare column names.
+#[derive(Debug, Default)]
+pub struct References {
+    /// Relations as written, each a list of unquoted name parts.
+    pub relations: BTreeSet<Vec<String>>,
+    /// Last parts of every identifier (column names, mostly).
+    pub identifiers: BTreeSet<String>,
+    /// Whether `*` appears (all columns are read).
+    pub wildcard: bool,
+    /// Names of CTEs defined in the query (not relations of the schema).
+    pub ctes: BTreeSet<String>,
+}
+
+fn fold(ident: &Ident) -> String {
+    if ident.quote_style.is_some() {
+        ident.value.clone()
+    } else {
+        ident.value.to_lowercase()
+    }
+}
+
+struct Collector<'a>(&'a mut References);
+
+impl sqlparser::ast::Visitor for Collector<'_> {
+    type Break = ();
+    fn pre_visit_relation(&mut self, relation: &ObjectName) -> ControlFlow<()> {
+        let parts = relation
+            .0
+            .iter()
+            .filter_map(|p| match p {
+                ObjectNamePart::Identifier(i) => Some(fold(i)),
+                ObjectNamePart::Function(_) => None,
+            })
+            .collect();
+        self.0.relations.insert(parts);
+        ControlFlow::Continue(())
+    }
+    fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+        if let Some(with) = &query.with {
+            for cte in &with.cte_tables {
+                self.0.ctes.insert(fold(&cte.alias.name));
+            }
+        }
+        ControlFlow::Continue(())
+    }
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        match expr {
+            Expr::Identifier(i) => {
+                self.0.identifiers.insert(fold(i));
+            }
+            Expr::CompoundIdentifier(parts) => {
+                if let Some(last) = parts.last() {
+                    self.0.identifiers.insert(fold(last));
+                }
+            }
+            Expr::Wildcard(_) | Expr::QualifiedWildcard(..) => self.0.wildcard = true,
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+    fn pre_visit_select(&mut self, select: &sqlparser::ast::Select) -> ControlFlow<()> {
+        for item in &select.projection {
+            match item {
+                sqlparser::ast::SelectItem::Wildcard(_)
+                | sqlparser::ast::SelectItem::QualifiedWildcard(..) => self.0.wildcard = true,
+                _ => {}
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// The names an expression reads.
+pub fn expr_references(sql: &str) -> Result<References, String> {
+    let parsed = parse_expr(sql)?;
+    let mut refs = References::default();
+    let _ = sqlparser::ast::Visit::visit(&parsed, &mut Collector(&mut refs));
+    Ok(refs)
+}
+
+/// The names a query reads.
+pub fn query_references(sql: &str) -> Result<References, String> {
+    let parsed = parse_query(sql)?;
+    let mut refs = References::default();
+    let _ = sqlparser::ast::Visit::visit(&parsed, &mut Collector(&mut refs));
+    Ok(refs)
+}
+
+struct Canonicalizer<'a> {
+    schema: &'a str,
+}
+
+fn folded(ident: &Ident) -> Ident {
+    Ident::new(fold(ident))
+}
+
+fn is_literal(expr: &Expr) -> bool {
+    match expr {
+        Expr::Value(_) => true,
+        Expr::Array(a) => a.elem.iter().all(is_literal),
+        _ => false,
+    }
+}
+
+fn is_atomic(expr: &Expr) -> bool {
+    matches!(
+        expr,
+        Expr::Identifier(_)
+            | Expr::CompoundIdentifier(_)
+            | Expr::Value(_)
+            | Expr::Function(_)
+            | Expr::Nested(_)
+            | Expr::Array(_)
+            | Expr::Case { .. }
+            | Expr::Subquery(_)
+            | Expr::Exists { .. }
+            | Expr::Tuple(_)
+            | Expr::TypedString(_)
+            | Expr::Cast {
+                kind: CastKind::Cast,
+                ..
+            }
+    )
+}
+
+fn paren(expr: &mut Expr) {
+    if !is_atomic(expr) {
+        let inner = std::mem::replace(expr, Expr::value(Value::Null));
+        *expr = Expr::Nested(Box::new(inner));
+    }
+}
+
+fn number_text(s: &str) -> Option<String> {
+    let t = s.trim();
+    let body = t.strip_prefix('-').unwrap_or(t);
+    let ok = !body.is_empty()
+        && body.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && body.chars().filter(|c| *c == '.').count() <= 1;
+    ok.then(|| t.to_string())
+}
+
+fn data_type_text(dt: &DataType) -> String {
+    dt.to_string()
+}
+
+const NUMERIC_TYPES: &[&str] = &[
+    "integer",
+    "bigint",
+    "smallint",
+    "numeric",
+    "real",
+    "double precision",
+];
+
+/// Drops `"schema".` or `schema.` of the context schema from a regclass literal.
+fn strip_schema_from_regclass(text: &str, schema: &str) -> String {
+    for prefix in [format!("{}.", quote_ident(schema)), format!("{schema}.")] {
+        if let Some(rest) = text.strip_prefix(&prefix) {
+            return rest.to_string();
+        }
+    }
+    text.to_string()
+}
+
+impl Canonicalizer<'_> {
+    fn rewrite(&self, expr: &mut Expr) {
+        let taken = std::mem::replace(expr, Expr::value(Value::Null));
+        *expr = match taken {
+            Expr::Nested(inner) => *inner,
+            Expr::Identifier(i) => Expr::Identifier(folded(&i)),
+            Expr::CompoundIdentifier(parts) => {
+                let mut parts: Vec<Ident> = parts.iter().map(folded).collect();
+                if parts.len() == 3 && parts[0].value == self.schema {
+                    parts.remove(0);
+                }
+                Expr::CompoundIdentifier(parts)
+            }
+            Expr::TypedString(ts) => Expr::Value(ts.value),
+            Expr::Interval(iv)
+                if iv.leading_field.is_none()
+                    && iv.last_field.is_none()
+                    && iv.leading_precision.is_none()
+                    && iv.fractional_seconds_precision.is_none() =>
+            {
+                *iv.value
+            }
+            Expr::UnaryOp {
+                op: UnaryOperator::Minus,
+                expr: inner,
+            } => match *inner {
+                Expr::Value(ValueWithSpan {
+                    value: Value::Number(n, long),
+                    ..
+                }) => Expr::value(Value::Number(format!("-{n}"), long)),
+                other => Expr::UnaryOp {
+                    op: UnaryOperator::Minus,
+                    expr: Box::new(other),
+                },
+            },
+            Expr::Cast {
+                kind,
+                expr: inner,
+                data_type,
+                format,
+            } => {
+                let ty = canonical_cast_type(&data_type_text(&data_type), self.schema);
+                let base = ty.split('(').next().unwrap_or("").trim().to_string();
+                match *inner {
+                    Expr::Value(ValueWithSpan {
+                        value: Value::SingleQuotedString(s),
+                        span,
+                    }) => {
+                        if NUMERIC_TYPES.contains(&base.as_str())
+                            && let Some(n) = number_text(&s)
+                        {
+                            Expr::value(Value::Number(n, false))
+                        } else {
+                            Expr::Value(ValueWithSpan {
+                                value: Value::SingleQuotedString(s),
+                                span,
+                            })
+                        }
+                    }
+                    lit if is_literal(&lit) => lit,
+                    ident @ (Expr::Identifier(_) | Expr::CompoundIdentifier(_))
+                        if base == "text" || base == "character varying" =>
+                    {
+                        ident
+                    }
+                    other => Expr::Cast {
+                        kind: if kind == CastKind::DoubleColon {
+                            CastKind::Cast
+                        } else {
+                            kind
+                        },
+                        expr: Box::new(other),
+                        data_type: DataType::Custom(
+                            ObjectName(vec![ObjectNamePart::Identifier(Ident::new(ty))]),
+                            vec![],
+                        ),
+                        format,
+                    },
+                }
+            }
+            Expr::In {
+                expr: left,
+                target: InTarget::List(list),
+                negated,
+                global: false,
+            } => {
+                let array = Expr::Array(sqlparser::ast::Array {
+                    elem: list,
+                    named: true,
+                });
+                if negated {
+                    Expr::AllOp {
+                        left,
+                        compare_op: BinaryOperator::NotEq,
+                        right: Box::new(array),
+                    }
+                } else {
+                    Expr::AnyOp {
+                        left,
+                        compare_op: BinaryOperator::Eq,
+                        right: Box::new(array),
+                        is_some: false,
+                    }
+                }
+            }
+            Expr::AnyOp {
+                left,
+                compare_op,
+                right,
+                ..
+            } => Expr::AnyOp {
+                left,
+                compare_op,
+                right,
+                is_some: false,
+            },
+            Expr::Between {
+                expr: e,
+                negated,
+                low,
+                high,
+            } => {
+                let (op_low, op_high, join) = if negated {
+                    (BinaryOperator::Lt, BinaryOperator::Gt, BinaryOperator::Or)
+                } else {
+                    (BinaryOperator::GtEq, BinaryOperator::LtEq, BinaryOperator::And)
+                };
+                let mut lo = Expr::BinaryOp {
+                    left: e.clone(),
+                    op: op_low,
+                    right: low,
+                };
+                let mut hi = Expr::BinaryOp {
+                    left: e,
+                    op: op_high,
+                    right: high,
+                };
+                self.rewrite_children(&mut lo);
+                self.rewrite_children(&mut hi);
+                Expr::BinaryOp {
+                    left: Box::new(lo),
+                    op: join,
+                    right: Box::new(hi),
+                }
+            }
+            Expr::Like {
+                negated,
+                any: false,
+                expr: e,
+                pattern,
+                escape_char: None,
+            } => Expr::BinaryOp {
+                left: e,
+                op: if negated {
+                    BinaryOperator::PGNotLikeMatch
+                } else {
+                    BinaryOperator::PGLikeMatch
+                },
+                right: pattern,
+            },
+            Expr::ILike {
+                negated,
+                any: false,
+                expr: e,
+                pattern,
+                escape_char: None,
+            } => Expr::BinaryOp {
+                left: e,
+                op: if negated {
+                    BinaryOperator::PGNotILikeMatch
+                } else {
+                    BinaryOperator::PGILikeMatch
+                },
+                right: pattern,
+            },
+            Expr::Function(mut f) => {
+                let mut parts: Vec<ObjectNamePart> = f
+                    .name
+                    .0
+                    .iter()
+                    .map(|p| match p {
+                        ObjectNamePart::Identifier(i) => ObjectNamePart::Identifier(folded(i)),
+                        other => other.clone(),
+                    })
+                    .collect();
+                if parts.len() == 2
+                    && let ObjectNamePart::Identifier(first) = &parts[0]
+                    && (first.value == self.schema || first.value == "pg_catalog")
+                {
+                    parts.remove(0);
+                }
+                let name = parts.last().map(ToString::to_string).unwrap_or_default();
+                f.name = ObjectName(parts);
+                if matches!(name.as_str(), "nextval" | "currval" | "setval")
+                    && let FunctionArguments::List(list) = &mut f.args
+                    && let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v)))) =
+                        list.args.first_mut()
+                    && let Value::SingleQuotedString(s) = &mut v.value
+                {
+                    *s = strip_schema_from_regclass(s, self.schema);
+                }
+                Expr::Function(f)
+            }
+            other => other,
+        };
+        self.rewrite_children(expr);
+    }
+
+    /// Parenthesises operands that are operations, so printing is unambiguous.
+    fn rewrite_children(&self, expr: &mut Expr) {
+        match expr {
+            Expr::BinaryOp { left, right, .. } => {
+                paren(left);
+                paren(right);
+            }
+            Expr::AnyOp { left, .. } | Expr::AllOp { left, .. } => paren(left),
+            Expr::UnaryOp { expr: e, .. }
+            | Expr::Cast { expr: e, .. }
+            | Expr::IsNull(e)
+            | Expr::IsNotNull(e)
+            | Expr::IsTrue(e)
+            | Expr::IsNotTrue(e)
+            | Expr::IsFalse(e)
+            | Expr::IsNotFalse(e)
+            | Expr::Collate { expr: e, .. } => paren(e),
+            Expr::IsDistinctFrom(a, b) | Expr::IsNotDistinctFrom(a, b) => {
+                paren(a);
+                paren(b);
+            }
+            _ => {}
+        }
+    }
+}
+
+impl VisitorMut for Canonicalizer<'_> {
+    type Break = ();
+
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        self.rewrite(expr);
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_relation(&mut self, relation: &mut ObjectName) -> ControlFlow<()> {
+        let mut parts: Vec<ObjectNamePart> = relation
+            .0
+            .iter()
+            .map(|p| match p {
+                ObjectNamePart::Identifier(i) => ObjectNamePart::Identifier(folded(i)),
+                other => other.clone(),
+            })
+            .collect();
+        if parts.len() == 2
+            && let ObjectNamePart::Identifier(first) = &parts[0]
+            && first.value == self.schema
+        {
+            parts.remove(0);
+        }
+        relation.0 = parts;
+        ControlFlow::Continue(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn same(a: &str, b: &str) {
+        let x = expr(a, "public").unwrap();
+        let y = expr(b, "public").unwrap();
+        assert_eq!(x.canonical, y.canonical, "{a}  vs  {b}");
+    }
+
+    fn differ(a: &str, b: &str) {
+        let x = expr(a, "public").unwrap();
+        let y = expr(b, "public").unwrap();
+        assert_ne!(x.canonical, y.canonical, "{a}  vs  {b}");
+    }
+
+    #[test]
+    fn catalog_spellings_equal_user_spellings() {
+        same("'member'", "'member'::user_role");
+        same("'member'", "'member'::public.user_role");
+        same("now()", "NOW()");
+        same("email <> ''", "(email <> ''::text)");
+        same("status IN ('a', 'b')", "(status = ANY (ARRAY['a'::text, 'b'::text]))");
+        same(
+            "status IN ('a', 'b')",
+            "((status)::text = ANY ((ARRAY['a'::character varying, 'b'::character varying])::text[]))",
+        );
+        same("status NOT IN ('a')", "(status <> ALL (ARRAY['a'::text]))");
+        same("-1", "'-1'::integer");
+        same("0", "0");
+        same("1.5", "1.5");
+        same("lower(email)", "lower((email)::text)");
+        same("price BETWEEN 1 AND 10", "((price >= 1) AND (price <= 10))");
+        same("email LIKE '%@%'", "(email ~~ '%@%'::text)");
+        same("nextval('invoice_no')", "nextval('public.invoice_no'::regclass)");
+        same("'{}'", "'{}'::text[]");
+        same("deleted_at IS NULL", "(deleted_at IS NULL)");
+        same("interval '1 day'", "'1 day'::interval");
+        same("CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP");
+        same("true", "TRUE");
+        same("\"Email\" <> ''", "(\"Email\" <> ''::text)");
+    }
+
+    #[test]
+    fn different_meanings_stay_different() {
+        differ("(a + b) * c", "a + (b * c)");
+        differ("a - (b - c)", "(a - b) - c");
+        differ("\"Email\" <> ''", "email <> ''");
+        differ("'a'", "'b'");
+        differ("x > 1", "x >= 1");
+        differ("(a + b)::int", "a + b::int");
+    }
+
+    #[test]
+    fn bad_expressions_are_errors() {
+        assert!(expr("lower(", "public").is_err());
+        assert!(expr("a b", "public").is_err());
+        assert!(query("SELECT 1 FROM", "public").is_err());
+    }
+
+    #[test]
+    fn references() {
+        let r = query_references("WITH x AS (SELECT 1) SELECT u.id, email FROM users u JOIN app.t ON true, x").unwrap();
+        assert!(r.relations.contains(&vec!["users".to_string()]));
+        assert!(r.relations.contains(&vec!["app".to_string(), "t".to_string()]));
+        assert!(r.ctes.contains("x"));
+        assert!(r.identifiers.contains("email"));
+        assert!(r.identifiers.contains("id"));
+    }
+}
