@@ -9,3 +9,6 @@
 
 pub mod model;
 pub mod sql;
+pub mod error;
+pub mod load;
+pub mod introspect;

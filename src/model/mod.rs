@@ -322,6 +322,8 @@ pub struct Index {
     pub include: Vec<String>,
     /// Partial index predicate.
     pub predicate: Option<SqlExpr>,
+    /// False for an index left invalid by an interrupted concurrent build.
+    pub valid: bool,
 }
 
 /// A view or materialized view.

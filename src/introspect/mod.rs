@@ -1,0 +1,423 @@
+//! Reading the live database into the model.
+//!
+//! One catalog query per object kind, whatever the number of tables. Reads
+//! only; never changes the database (the view probe runs in a transaction
+//! that is always rolled back). Objects of extensions, system schemas and
+//! everything `ignore.yaml` matches are left out of the model, but what they
+//! depend on is kept in [`Catalog::external`] so the plan can refuse to
+//! break them.
+
+use crate::error::{Error, Result, describe_pg_error};
+use crate::load::IgnoreRules;
+use crate::model::{
+    Column, Constraint, ConstraintKind, Deferrable, Enum, Extension, FkAction, ForeignKey,
+    Identity, Index, IndexKey, QualifiedName, Schema, Sequence, SqlExpr, SqlType, Table, View,
+};
+use crate::sql::normalize;
+use crate::sql::types::canonical_type;
+use postgres::{Client, NoTls, Transaction};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Something outside management that depends on a managed object.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ExternalDependency {
+    /// What depends (e.g. "view audit.user_report").
+    pub dependent: String,
+    /// The managed table or view it depends on.
+    pub on: QualifiedName,
+    /// The column, when the dependency names one.
+    pub column: Option<String>,
+    /// Whether it depends on the relation's row type or an enum (for type swaps).
+    pub enum_type: Option<QualifiedName>,
+}
+
+/// The result of introspection.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    /// The managed objects, in the model.
+    pub schema: Schema,
+    /// Every non-system schema that exists in the database.
+    pub existing_schemas: BTreeSet<String>,
+    /// Ignored or out-of-scope objects that depend on managed ones.
+    pub external: Vec<ExternalDependency>,
+}
+
+/// Opens a connection. The error never repeats the URL (it may hold a password).
+pub fn connect(url: &str) -> Result<Client> {
+    let config: postgres::Config = url
+        .parse()
+        .map_err(|e| Error::Usage(format!("invalid database URL: {e}")))?;
+    let mut config = config;
+    config.application_name("reconcile");
+    config.connect(NoTls).map_err(|e| {
+        Error::Database(format!(
+            "could not connect to the database: {}",
+            describe_pg_error(&e)
+        ))
+    })
+}
+
+fn from_catalog_expr(text: &str, schema: &str, what: &str) -> Result<SqlExpr> {
+    normalize::expr(text, schema).map_err(|e| {
+        Error::Database(format!("could not read {what} `{text}` from the catalog: {e}"))
+    })
+}
+
+fn catalog_type(text: &str) -> Result<SqlType> {
+    // format_type() prints user types schema-qualified (search_path is empty
+    // during introspection), which is the canonical form.
+    let resolve = |schema: Option<&str>, name: &str| {
+        Some(QualifiedName::new(schema.unwrap_or("pg_catalog"), name))
+    };
+    canonical_type(text, &resolve)
+        .map_err(|e| Error::Database(format!("could not read type `{text}` from the catalog: {e}")))
+}
+
+fn action(code: &str) -> FkAction {
+    match code {
+        "r" => FkAction::Restrict,
+        "c" => FkAction::Cascade,
+        "n" => FkAction::SetNull,
+        "d" => FkAction::SetDefault,
+        _ => FkAction::NoAction,
+    }
+}
+
+/// Reads the managed schemas (`managed`) into the model, skipping what `ignore` matches.
+#[allow(clippy::too_many_lines)]
+pub fn introspect(client: &mut Client, managed: &BTreeSet<String>, ignore: &IgnoreRules) -> Result<Catalog> {
+    let mut tx = client
+        .build_transaction()
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()?;
+    tx.batch_execute("SET LOCAL search_path TO pg_catalog")?;
+    let schemas: Vec<String> = managed
+        .iter()
+        .filter(|s| ignore.schema(s).is_none())
+        .cloned()
+        .collect();
+    let mut cat = Catalog::default();
+    for row in tx.query(include_str!("queries/schemas.sql"), &[])? {
+        cat.existing_schemas.insert(row.get(0));
+    }
+    cat.schema.schemas = managed.clone();
+
+    for row in tx.query(include_str!("queries/extensions.sql"), &[])? {
+        let name: String = row.get(0);
+        if name == "plpgsql" {
+            continue;
+        }
+        cat.schema.extensions.insert(
+            name.clone(),
+            Extension {
+                name,
+                schema: row.get(1),
+                version: row.get(2),
+            },
+        );
+    }
+    for row in tx.query(include_str!("queries/enums.sql"), &[&schemas])? {
+        let qn = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
+        if ignore.type_(&qn).is_some() {
+            continue;
+        }
+        cat.schema.enums.insert(
+            qn.clone(),
+            Enum {
+                name: qn,
+                values: row.get(2),
+                comment: row.get(3),
+            },
+        );
+    }
+    for row in tx.query(include_str!("queries/sequences.sql"), &[&schemas])? {
+        let qn = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
+        if ignore.sequence(&qn).is_some() {
+            continue;
+        }
+        cat.schema.sequences.insert(
+            qn.clone(),
+            Sequence {
+                name: qn,
+                data_type: row.get(2),
+                start: row.get(3),
+                increment: row.get(4),
+                min_value: row.get(5),
+                max_value: row.get(6),
+                cache: row.get(7),
+                cycle: row.get(8),
+                comment: row.get(9),
+            },
+        );
+    }
+    let mut by_oid: BTreeMap<i64, QualifiedName> = BTreeMap::new();
+    for row in tx.query(include_str!("queries/tables.sql"), &[&schemas])? {
+        let qn = QualifiedName::new(row.get::<_, String>(1), row.get::<_, String>(2));
+        if ignore.table(&qn).is_some() {
+            continue;
+        }
+        by_oid.insert(row.get(0), qn.clone());
+        cat.schema.tables.insert(
+            qn.clone(),
+            Table {
+                name: qn,
+                columns: Vec::new(),
+                constraints: BTreeMap::new(),
+                indexes: BTreeMap::new(),
+                comment: row.get(3),
+                renamed_from: None,
+            },
+        );
+    }
+    for row in tx.query(include_str!("queries/columns.sql"), &[&schemas])? {
+        let Some(qn) = by_oid.get(&row.get::<_, i64>(0)) else { continue };
+        let name: String = row.get(1);
+        if ignore.column(qn, &name).is_some() {
+            continue;
+        }
+        let mut ty = catalog_type(&row.get::<_, String>(2))?;
+        let default_text: Option<String> = row.get(4);
+        let identity = match row.get::<_, String>(5).as_str() {
+            "a" => Some(Identity::Always),
+            "d" => Some(Identity::ByDefault),
+            _ => None,
+        };
+        let is_generated = row.get::<_, String>(6) == "s";
+        let is_serial: bool = row.get(9);
+        let (mut default, mut generated) = (None, None);
+        if is_serial {
+            ty.serial = Some(match ty.sql.as_str() {
+                "smallint" => crate::model::Serial::Small,
+                "bigint" => crate::model::Serial::Big,
+                _ => crate::model::Serial::Regular,
+            });
+        } else if let Some(text) = default_text {
+            let e = from_catalog_expr(&text, &qn.schema, "a column default")?;
+            if is_generated {
+                generated = Some(e);
+            } else {
+                default = Some(e);
+            }
+        }
+        if let Some(table) = cat.schema.tables.get_mut(qn) {
+            table.columns.push(Column {
+                name,
+                ty,
+                not_null: row.get(3),
+                default,
+                identity,
+                generated,
+                collation: row.get(7),
+                comment: row.get(8),
+                renamed_from: None,
+            });
+        }
+    }
+    for row in tx.query(include_str!("queries/constraints.sql"), &[&schemas])? {
+        let table = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
+        let name: String = row.get(2);
+        let contype: String = row.get(3);
+        let columns: Vec<String> = row.get(4);
+        let ref_table = match (row.get::<_, Option<String>>(5), row.get::<_, Option<String>>(6)) {
+            (Some(s), Some(n)) => Some(QualifiedName::new(s, n)),
+            _ => None,
+        };
+        let managed_table = cat.schema.tables.contains_key(&table);
+        if !managed_table {
+            // A foreign key from an ignored or out-of-scope table into a managed one.
+            if let Some(target) = ref_table.filter(|t| cat.schema.tables.contains_key(t)) {
+                let ref_columns: Vec<String> = row.get(7);
+                for col in ref_columns {
+                    cat.external.push(ExternalDependency {
+                        dependent: format!("foreign key {name} on {table}"),
+                        on: target.clone(),
+                        column: Some(col),
+                        enum_type: None,
+                    });
+                }
+            }
+            continue;
+        }
+        let kind = match contype.as_str() {
+            "p" => ConstraintKind::PrimaryKey { columns },
+            "u" => ConstraintKind::Unique { columns },
+            "c" => {
+                let text: String = row.get::<_, Option<String>>(12).unwrap_or_default();
+                ConstraintKind::Check {
+                    expr: from_catalog_expr(&text, &table.schema, "a check constraint")?,
+                }
+            }
+            _ => {
+                let Some(ref_table) = ref_table else { continue };
+                ConstraintKind::ForeignKey(ForeignKey {
+                    columns,
+                    ref_table,
+                    ref_columns: row.get(7),
+                    on_delete: action(&row.get::<_, String>(8)),
+                    on_update: action(&row.get::<_, String>(9)),
+                    deferrable: match (row.get::<_, bool>(10), row.get::<_, bool>(11)) {
+                        (false, _) => Deferrable::No,
+                        (true, false) => Deferrable::Deferrable,
+                        (true, true) => Deferrable::InitiallyDeferred,
+                    },
+                })
+            }
+        };
+        if let Some(t) = cat.schema.tables.get_mut(&table) {
+            t.constraints.insert(name.clone(), Constraint { name, kind });
+        }
+    }
+    for row in tx.query(include_str!("queries/indexes.sql"), &[&schemas])? {
+        let Some(qn) = by_oid.get(&row.get::<_, i64>(0)).cloned() else { continue };
+        let name: String = row.get(1);
+        let key_count = usize::try_from(row.get::<_, i32>(4)).unwrap_or(0);
+        let attnums: Vec<i16> = row.get(5);
+        let defs: Vec<String> = row.get(6);
+        let attnames: Vec<Option<String>> = row.get(7);
+        let mut keys = Vec::new();
+        let mut include = Vec::new();
+        for (i, def) in defs.iter().enumerate() {
+            let plain = attnums.get(i).is_some_and(|n| *n != 0);
+            let column = attnames.get(i).cloned().flatten();
+            if i < key_count {
+                match (plain, column) {
+                    (true, Some(c)) => keys.push(IndexKey::Column(c)),
+                    _ => keys.push(IndexKey::Expr(from_catalog_expr(def, &qn.schema, "an index expression")?)),
+                }
+            } else if let Some(c) = column {
+                include.push(c);
+            }
+        }
+        let predicate = match row.get::<_, Option<String>>(8) {
+            Some(text) => Some(from_catalog_expr(&text, &qn.schema, "an index predicate")?),
+            None => None,
+        };
+        if let Some(t) = cat.schema.tables.get_mut(&qn) {
+            t.indexes.insert(
+                name.clone(),
+                Index {
+                    name,
+                    unique: row.get(3),
+                    method: row.get(2),
+                    keys,
+                    include,
+                    predicate,
+                    valid: row.get(9),
+                },
+            );
+        }
+    }
+    for row in tx.query(include_str!("queries/views.sql"), &[&schemas])? {
+        let qn = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
+        if ignore.view(&qn).is_some() {
+            continue;
+        }
+        let text: String = row.get(3);
+        let query = normalize::query(&text, &qn.schema).map_err(|e| {
+            Error::Database(format!("could not read the query of view {qn}: {e}"))
+        })?;
+        cat.schema.views.insert(
+            qn.clone(),
+            View {
+                name: qn,
+                query,
+                materialized: row.get(2),
+                comment: row.get(4),
+                depends_on: BTreeSet::new(),
+                column_deps: BTreeSet::new(),
+            },
+        );
+    }
+    for row in tx.query(include_str!("queries/view_dependencies.sql"), &[&schemas])? {
+        let view = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
+        let on = QualifiedName::new(row.get::<_, String>(2), row.get::<_, String>(3));
+        let column: Option<String> = row.get(4);
+        if let Some(v) = cat.schema.views.get_mut(&view) {
+            v.depends_on.insert(on.clone());
+            if let Some(c) = column {
+                v.column_deps.insert((on, c));
+            }
+        } else if cat.schema.has_relation(&on) {
+            cat.external.push(ExternalDependency {
+                dependent: format!("view {view}"),
+                on,
+                column,
+                enum_type: None,
+            });
+        }
+    }
+    for row in tx.query(include_str!("queries/type_usage.sql"), &[&schemas])? {
+        let table = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
+        let column: String = row.get(2);
+        let ty = QualifiedName::new(row.get::<_, String>(3), row.get::<_, String>(4));
+        let managed = cat
+            .schema
+            .tables
+            .get(&table)
+            .is_some_and(|t| t.column(&column).is_some())
+            || cat.schema.views.contains_key(&table);
+        if !managed && cat.schema.enums.contains_key(&ty) {
+            cat.external.push(ExternalDependency {
+                dependent: format!("column {table}.{column}"),
+                on: table,
+                column: Some(column),
+                enum_type: Some(ty),
+            });
+        }
+    }
+    cat.external.sort();
+    cat.external.dedup();
+    tx.rollback()?;
+    Ok(cat)
+}
+
+/// Makes desired view queries that PostgreSQL reads the same way as the
+/// live ones compare equal: each differing query is created as a temporary
+/// view in a transaction that is rolled back, and its `pg_get_viewdef()`
+/// compared with the live view's.
+pub fn align_view_queries(client: &mut Client, desired: &mut Schema, current: &Schema) -> Result<()> {
+    let candidates: Vec<QualifiedName> = desired
+        .views
+        .iter()
+        .filter(|(qn, v)| current.views.get(*qn).is_some_and(|c| c.query != v.query))
+        .map(|(qn, _)| qn.clone())
+        .collect();
+    if candidates.is_empty() {
+        return Ok(());
+    }
+    let mut tx = client.transaction()?;
+    for qn in candidates {
+        let (Some(view), Some(live)) = (desired.views.get_mut(&qn), current.views.get(&qn)) else {
+            continue;
+        };
+        if let Some(text) = probe_view(&mut tx, &qn.schema, &view.query.sql)
+            && let Ok(canon) = normalize::query(&text, &qn.schema)
+            && canon.canonical == live.query.canonical
+        {
+            view.query.canonical.clone_from(&live.query.canonical);
+        }
+    }
+    tx.rollback()?;
+    Ok(())
+}
+
+fn probe_view(tx: &mut Transaction<'_>, schema: &str, query: &str) -> Option<String> {
+    let mut sp = tx.savepoint("reconcile_probe").ok()?;
+    let result = (|| -> std::result::Result<String, postgres::Error> {
+        sp.batch_execute(&format!(
+            "SET LOCAL search_path TO {}, pg_catalog",
+            crate::model::quote_ident(schema)
+        ))?;
+        // `execute` sends one statement only, whatever the text holds.
+        sp.execute(&format!("CREATE TEMPORARY VIEW reconcile_probe AS {query}"), &[])?;
+        sp.batch_execute("SET LOCAL search_path TO pg_catalog")?;
+        let row = sp.query_one(
+            "SELECT pg_get_viewdef('pg_temp.reconcile_probe'::regclass, true)",
+            &[],
+        )?;
+        Ok(row.get(0))
+    })();
+    let _ = sp.rollback();
+    result.ok()
+}

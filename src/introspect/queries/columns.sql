@@ -1,0 +1,23 @@
+-- Reads: pg_attribute, pg_class, pg_namespace, pg_type, pg_attrdef, pg_collation, pg_depend.
+-- `is_serial`: the default is nextval() of a sequence this column owns.
+SELECT a.attrelid::bigint, a.attname::text,
+       format_type(a.atttypid, a.atttypmod),
+       a.attnotnull,
+       pg_get_expr(d.adbin, d.adrelid),
+       a.attidentity::text,
+       a.attgenerated::text,
+       CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END,
+       col_description(a.attrelid, a.attnum),
+       EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
+               JOIN pg_catalog.pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
+               WHERE dep.classid = 'pg_catalog.pg_class'::regclass
+                 AND dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a'
+                 AND pg_get_expr(d.adbin, d.adrelid) = format('nextval(%L::regclass)', s.oid::regclass::text))
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum

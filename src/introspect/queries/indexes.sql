@@ -1,0 +1,19 @@
+-- Reads: pg_index, pg_class, pg_namespace, pg_am, pg_attribute, pg_constraint.
+-- Indexes that back a primary key, unique or exclusion constraint belong to it and are skipped.
+SELECT i.indrelid::bigint, ic.relname::text, am.amname::text, i.indisunique,
+       i.indnkeyatts::int, i.indkey::int2[],
+       ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnatts) k ORDER BY k),
+       ARRAY(SELECT a.attname::text FROM generate_series(1, i.indnatts) k
+             LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = (i.indkey::int2[])[k - 1]
+             ORDER BY k),
+       pg_get_expr(i.indpred, i.indrelid, true),
+       i.indisvalid
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p')
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k
+                  WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid AND k.contype IN ('p', 'u', 'x'))
+ORDER BY 1, 2

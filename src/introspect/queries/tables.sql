@@ -1,0 +1,8 @@
+-- Reads: pg_class, pg_namespace, pg_depend (extension members are skipped).
+SELECT c.oid::bigint, n.nspname::text, c.relname::text, obj_description(c.oid, 'pg_class')
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+ORDER BY 2, 3

@@ -1,0 +1,280 @@
+//! The YAML file formats as serde types. Unknown keys are errors.
+#![allow(missing_docs)] // the field names are the file format, documented in the README
+
+use indexmap::IndexMap;
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use std::fmt;
+
+/// A YAML scalar read as text: `default: 0`, `default: true` and
+/// `default: "'x'"` are all SQL.
+#[derive(Debug, Clone)]
+pub struct Scalar(pub String);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string, number or boolean")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `schema.yaml`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawFile {
+    #[serde(default)]
+    pub extensions: Option<IndexMap<String, Option<RawExtension>>>,
+    #[serde(default)]
+    pub schemas: Option<IndexMap<String, Option<RawSchema>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExtension {
+    pub schema: Option<String>,
+    pub version: Option<Scalar>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawSchema {
+    #[serde(default)]
+    pub enums: IndexMap<String, Vec<String>>,
+    #[serde(default)]
+    pub sequences: IndexMap<String, Option<RawSequence>>,
+    #[serde(default)]
+    pub tables: IndexMap<String, Option<RawTable>>,
+    #[serde(default)]
+    pub views: IndexMap<String, RawView>,
+    #[serde(default)]
+    pub materialized_views: IndexMap<String, RawView>,
+    /// Accepted only empty until functions are supported.
+    #[serde(default)]
+    pub functions: Option<IndexMap<String, serde_yaml::Value>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawSequence {
+    #[serde(rename = "type", alias = "as")]
+    pub data_type: Option<String>,
+    pub start: Option<i64>,
+    pub increment: Option<i64>,
+    pub min_value: Option<i64>,
+    pub max_value: Option<i64>,
+    pub cache: Option<i64>,
+    #[serde(default)]
+    pub cycle: bool,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawTable {
+    #[serde(default)]
+    pub columns: IndexMap<String, RawColumn>,
+    pub primary_key: Option<Vec<String>>,
+    #[serde(default)]
+    pub unique: IndexMap<String, Vec<String>>,
+    #[serde(default)]
+    pub checks: IndexMap<String, String>,
+    #[serde(default)]
+    pub foreign_keys: IndexMap<String, RawForeignKey>,
+    #[serde(default)]
+    pub indexes: IndexMap<String, RawIndex>,
+    pub comment: Option<String>,
+    pub renamed_from: Option<String>,
+}
+
+/// A column: either a bare type (`team_id: bigint`) or the full form.
+#[derive(Debug, Default)]
+pub struct RawColumn(pub RawColumnFull);
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawColumnFull {
+    #[serde(rename = "type")]
+    pub ty: Option<String>,
+    #[serde(default)]
+    pub not_null: bool,
+    pub default: Option<Scalar>,
+    pub identity: Option<RawIdentity>,
+    pub generated: Option<String>,
+    pub collation: Option<String>,
+    pub comment: Option<String>,
+    pub renamed_from: Option<String>,
+    #[serde(default)]
+    pub primary_key: bool,
+    #[serde(default)]
+    pub unique: bool,
+    pub references: Option<String>,
+    pub on_delete: Option<RawAction>,
+    pub on_update: Option<RawAction>,
+}
+
+impl<'de> Deserialize<'de> for RawColumn {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawColumn;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a type name or a column mapping")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawColumn, E> {
+                Ok(RawColumn(RawColumnFull {
+                    ty: Some(v.to_string()),
+                    ..RawColumnFull::default()
+                }))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawColumn, A::Error> {
+                RawColumnFull::deserialize(de::value::MapAccessDeserializer::new(map)).map(RawColumn)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Debug, Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum RawIdentity {
+    Always,
+    ByDefault,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum RawAction {
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+/// `deferrable: false | true | initially_deferred`.
+#[derive(Debug, Clone, Copy, Default)]
+pub enum RawDeferrable {
+    #[default]
+    No,
+    Yes,
+    InitiallyDeferred,
+}
+
+impl<'de> Deserialize<'de> for RawDeferrable {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = RawDeferrable;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("true, false or initially_deferred")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<RawDeferrable, E> {
+                Ok(if v { RawDeferrable::Yes } else { RawDeferrable::No })
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawDeferrable, E> {
+                match v {
+                    "initially_deferred" => Ok(RawDeferrable::InitiallyDeferred),
+                    "initially_immediate" | "true" => Ok(RawDeferrable::Yes),
+                    "false" => Ok(RawDeferrable::No),
+                    other => Err(E::custom(format!(
+                        "unknown value `{other}`, expected true, false or initially_deferred"
+                    ))),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawForeignKey {
+    pub columns: Vec<String>,
+    pub references: RawReference,
+    pub on_delete: Option<RawAction>,
+    pub on_update: Option<RawAction>,
+    #[serde(default)]
+    pub deferrable: RawDeferrable,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReference {
+    pub table: String,
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawIndex {
+    #[serde(default)]
+    pub columns: Vec<String>,
+    #[serde(default)]
+    pub expressions: Vec<String>,
+    #[serde(default)]
+    pub unique: bool,
+    #[serde(rename = "where")]
+    pub predicate: Option<String>,
+    pub method: Option<RawMethod>,
+    #[serde(default)]
+    pub include: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum RawMethod {
+    Btree,
+    Hash,
+    Gin,
+    Gist,
+    Brin,
+    Spgist,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawView {
+    pub query: String,
+    pub comment: Option<String>,
+}
+
+/// `ignore.yaml`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawIgnore {
+    #[serde(default)]
+    pub schemas: Vec<String>,
+    #[serde(default)]
+    pub tables: Vec<String>,
+    #[serde(default)]
+    pub columns: Vec<String>,
+    #[serde(default)]
+    pub views: Vec<String>,
+    #[serde(default)]
+    pub sequences: Vec<String>,
+    #[serde(default)]
+    pub types: Vec<String>,
+    #[serde(default)]
+    pub functions: Vec<String>,
+}

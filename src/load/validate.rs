@@ -1,0 +1,974 @@
+//! Turns the raw YAML into the model, reporting every problem with its place.
+
+use super::raw::{
+    RawAction, RawColumnFull, RawDeferrable, RawFile, RawIdentity, RawIndex, RawMethod,
+    RawSequence, RawTable,
+};
+use super::{IgnoreRules, did_you_mean, locate};
+use crate::error::Diagnostic;
+use crate::model::{
+    Column, Constraint, ConstraintKind, Deferrable, Enum, Extension, FkAction, ForeignKey,
+    Identity, Index, IndexKey, QualifiedName, Schema, Sequence, SqlExpr, Table, View,
+};
+use crate::sql::normalize;
+use crate::sql::types::{canonical_type, split_name};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Types that common extensions add, so columns may use them offline.
+const EXTENSION_TYPES: &[(&str, &[&str])] = &[
+    ("citext", &["citext"]),
+    ("hstore", &["hstore"]),
+    ("ltree", &["ltree", "lquery", "ltxtquery"]),
+    ("postgis", &["geometry", "geography", "box2d", "box3d"]),
+    ("vector", &["vector", "halfvec", "sparsevec"]),
+    ("cube", &["cube"]),
+    ("seg", &["seg"]),
+    ("isn", &["isbn", "isbn13", "ismn", "ismn13", "issn", "issn13", "ean13", "upc"]),
+    ("pg_trgm", &["gtrgm"]),
+    ("pgcrypto", &[]),
+    ("uuid-ossp", &[]),
+    ("btree_gin", &[]),
+    ("btree_gist", &[]),
+    ("unaccent", &[]),
+    ("fuzzystrmatch", &[]),
+    ("tablefunc", &[]),
+    ("intarray", &["query_int"]),
+    ("pg_stat_statements", &[]),
+];
+
+/// PostgreSQL truncates longer names, which would make the plan never converge.
+const MAX_IDENT_BYTES: usize = 63;
+
+struct Ctx<'a> {
+    text: &'a str,
+    file: &'a str,
+    errors: Vec<Diagnostic>,
+}
+
+fn display_path(path: &[String]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        if seg.parse::<usize>().is_ok() {
+            out.push_str(&format!("[{seg}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(seg);
+        }
+    }
+    out
+}
+
+impl Ctx<'_> {
+    fn err(&mut self, path: &[String], message: impl Into<String>, hint: Option<String>) {
+        let (line, column) = locate(self.text, path).unzip();
+        self.errors.push(Diagnostic {
+            file: self.file.to_string(),
+            path: display_path(path),
+            line,
+            column,
+            message: message.into(),
+            hint,
+        });
+    }
+
+    fn check_name(&mut self, path: &[String], name: &str) {
+        if name.is_empty() {
+            self.err(path, "empty name", None);
+        } else if name.len() > MAX_IDENT_BYTES {
+            self.err(
+                path,
+                format!("name `{name}` is longer than PostgreSQL's {MAX_IDENT_BYTES} bytes"),
+                None,
+            );
+        }
+    }
+}
+
+fn p(base: &[String], more: &[&str]) -> Vec<String> {
+    let mut v = base.to_vec();
+    v.extend(more.iter().map(|s| (*s).to_string()));
+    v
+}
+
+fn action(a: Option<RawAction>) -> FkAction {
+    match a {
+        None | Some(RawAction::NoAction) => FkAction::NoAction,
+        Some(RawAction::Restrict) => FkAction::Restrict,
+        Some(RawAction::Cascade) => FkAction::Cascade,
+        Some(RawAction::SetNull) => FkAction::SetNull,
+        Some(RawAction::SetDefault) => FkAction::SetDefault,
+    }
+}
+
+fn method_name(m: Option<RawMethod>) -> &'static str {
+    match m {
+        None | Some(RawMethod::Btree) => "btree",
+        Some(RawMethod::Hash) => "hash",
+        Some(RawMethod::Gin) => "gin",
+        Some(RawMethod::Gist) => "gist",
+        Some(RawMethod::Brin) => "brin",
+        Some(RawMethod::Spgist) => "spgist",
+    }
+}
+
+/// Resolves a possibly qualified relation name written in YAML.
+fn relation_name(text: &str, schema: &str) -> Result<QualifiedName, String> {
+    let parts = split_name_exact(text)?;
+    match parts.as_slice() {
+        [name] => Ok(QualifiedName::new(schema, name.clone())),
+        [s, name] => Ok(QualifiedName::new(s.clone(), name.clone())),
+        _ => Err(format!("`{text}` is not a [schema.]table name")),
+    }
+}
+
+/// Splits a YAML name on dots; YAML names are exact (no case folding), but
+/// double quotes may protect a dot.
+fn split_name_exact(text: &str) -> Result<Vec<String>, String> {
+    if text.contains('"') {
+        return split_name(text);
+    }
+    let parts: Vec<String> = text.split('.').map(str::to_string).collect();
+    if parts.iter().any(String::is_empty) {
+        return Err(format!("`{text}` is not a valid name"));
+    }
+    Ok(parts)
+}
+
+struct TypeEnv<'a> {
+    schemas: &'a BTreeSet<String>,
+    enums: &'a BTreeSet<QualifiedName>,
+    extensions: &'a BTreeMap<String, Extension>,
+    ignore: &'a IgnoreRules,
+}
+
+impl TypeEnv<'_> {
+    fn resolve(&self, context: &str, schema: Option<&str>, name: &str) -> Option<QualifiedName> {
+        let in_schema = |s: &str| {
+            let qn = QualifiedName::new(s, name);
+            (self.enums.contains(&qn) || self.ignore.type_(&qn).is_some()).then_some(qn)
+        };
+        let from_extension = |want_schema: Option<&str>| {
+            for ext in self.extensions.values() {
+                if want_schema.is_some_and(|s| s != ext.schema) {
+                    continue;
+                }
+                match EXTENSION_TYPES.iter().find(|(e, _)| *e == ext.name) {
+                    Some((_, types)) if types.contains(&name) => {
+                        return Some(QualifiedName::new(ext.schema.clone(), name));
+                    }
+                    Some(_) => {}
+                    // An extension we know nothing about may define any type.
+                    None => return Some(QualifiedName::new(ext.schema.clone(), name)),
+                }
+            }
+            None
+        };
+        match schema {
+            Some(s) if !self.schemas.contains(s) => Some(QualifiedName::new(s, name)),
+            Some(s) => in_schema(s).or_else(|| from_extension(Some(s))),
+            None => in_schema(context).or_else(|| from_extension(None)),
+        }
+    }
+}
+
+fn expr_identifiers_check(
+    ctx: &mut Ctx<'_>,
+    path: &[String],
+    sql: &str,
+    columns: &[String],
+    what: &str,
+) {
+    if let Ok(refs) = normalize::expr_references(sql) {
+        for ident in &refs.identifiers {
+            if !columns.iter().any(|c| c == ident) {
+                let hint = did_you_mean(ident, columns.iter().map(String::as_str));
+                ctx.err(
+                    path,
+                    format!("{what} names column `{ident}`, which the table does not declare"),
+                    hint,
+                );
+            }
+        }
+    }
+}
+
+fn parse_expr(ctx: &mut Ctx<'_>, path: &[String], sql: &str, schema: &str) -> Option<SqlExpr> {
+    match normalize::expr(sql, schema) {
+        Ok(e) => Some(e),
+        Err(e) => {
+            ctx.err(path, format!("invalid SQL expression `{sql}`: {e}"), None);
+            None
+        }
+    }
+}
+
+fn sequence(name: QualifiedName, raw: &RawSequence, ctx: &mut Ctx<'_>, path: &[String]) -> Sequence {
+    let data_type = raw.data_type.as_deref().unwrap_or("bigint");
+    let (type_min, type_max, canon) = match data_type.to_ascii_lowercase().as_str() {
+        "smallint" | "int2" => (i64::from(i16::MIN), i64::from(i16::MAX), "smallint"),
+        "integer" | "int" | "int4" => (i64::from(i32::MIN), i64::from(i32::MAX), "integer"),
+        "bigint" | "int8" => (i64::MIN, i64::MAX, "bigint"),
+        other => {
+            ctx.err(
+                &p(path, &["type"]),
+                format!("a sequence type must be smallint, integer or bigint, not `{other}`"),
+                None,
+            );
+            (i64::MIN, i64::MAX, "bigint")
+        }
+    };
+    let increment = raw.increment.unwrap_or(1);
+    if increment == 0 {
+        ctx.err(&p(path, &["increment"]), "increment must not be zero", None);
+    }
+    let (min_value, max_value) = if increment > 0 {
+        (raw.min_value.unwrap_or(1), raw.max_value.unwrap_or(type_max))
+    } else {
+        (raw.min_value.unwrap_or(type_min), raw.max_value.unwrap_or(-1))
+    };
+    let start = raw
+        .start
+        .unwrap_or(if increment > 0 { min_value } else { max_value });
+    if min_value >= max_value || start < min_value || start > max_value {
+        ctx.err(
+            path,
+            format!("start {start} must lie within min {min_value} and max {max_value}, and min below max"),
+            None,
+        );
+    }
+    let cache = raw.cache.unwrap_or(1);
+    if cache < 1 {
+        ctx.err(&p(path, &["cache"]), "cache must be at least 1", None);
+    }
+    Sequence {
+        name,
+        data_type: canon.to_string(),
+        start,
+        increment,
+        min_value,
+        max_value,
+        cache,
+        cycle: raw.cycle,
+        comment: raw.comment.clone(),
+    }
+}
+
+/// Builds the model from the raw file, or every problem found.
+pub(super) fn build(
+    raw: &RawFile,
+    text: &str,
+    file: &str,
+    ignore: &IgnoreRules,
+) -> Result<Schema, Vec<Diagnostic>> {
+    let mut ctx = Ctx {
+        text,
+        file,
+        errors: Vec::new(),
+    };
+    let mut model = Schema::default();
+    let empty = indexmap::IndexMap::new();
+    let raw_schemas = raw.schemas.as_ref().unwrap_or(&empty);
+
+    for name in raw_schemas.keys() {
+        let path = p(&[], &["schemas", name]);
+        ctx.check_name(&path, name);
+        if name.starts_with("pg_") || name == "information_schema" {
+            ctx.err(&path, format!("`{name}` is a system schema and cannot be managed"), None);
+        } else if let Some(rule) = ignore.schema(name) {
+            ctx.err(
+                &path,
+                format!("schema `{name}` is declared but also ignored (by `{rule}`)"),
+                None,
+            );
+        }
+        model.schemas.insert(name.clone());
+    }
+    if let Some(exts) = &raw.extensions {
+        for (name, ext) in exts {
+            let schema = ext
+                .as_ref()
+                .and_then(|e| e.schema.clone())
+                .unwrap_or_else(|| "public".to_string());
+            let version = ext.as_ref().and_then(|e| e.version.as_ref()).map(|v| v.0.clone());
+            model.extensions.insert(
+                name.clone(),
+                Extension {
+                    name: name.clone(),
+                    schema,
+                    version,
+                },
+            );
+        }
+    }
+
+    // Names first, so references can point forwards.
+    let mut enum_names = BTreeSet::new();
+    let mut declared_tables: BTreeMap<QualifiedName, Vec<String>> = BTreeMap::new();
+    let mut declared_views = BTreeSet::new();
+    for (schema, body) in raw_schemas {
+        let Some(body) = body else { continue };
+        for name in body.enums.keys() {
+            enum_names.insert(QualifiedName::new(schema, name));
+        }
+        for (name, table) in &body.tables {
+            let cols = table
+                .as_ref()
+                .map(|t| t.columns.keys().cloned().collect())
+                .unwrap_or_default();
+            declared_tables.insert(QualifiedName::new(schema, name), cols);
+        }
+        for name in body.views.keys().chain(body.materialized_views.keys()) {
+            declared_views.insert(QualifiedName::new(schema, name));
+        }
+    }
+    let env = TypeEnv {
+        schemas: &model.schemas,
+        enums: &enum_names,
+        extensions: &model.extensions,
+        ignore,
+    };
+
+    for (schema, body) in raw_schemas {
+        let Some(body) = body else { continue };
+        let base = p(&[], &["schemas", schema]);
+        if body.functions.as_ref().is_some_and(|f| !f.is_empty()) {
+            ctx.err(
+                &p(&base, &["functions"]),
+                "functions are not supported yet; leave `functions: {}` empty or list them in ignore.yaml",
+                None,
+            );
+        }
+        for (name, values) in &body.enums {
+            let path = p(&base, &["enums", name]);
+            ctx.check_name(&path, name);
+            let qn = QualifiedName::new(schema, name);
+            if let Some(rule) = ignore.type_(&qn) {
+                ctx.err(&path, format!("enum `{qn}` is declared but also ignored (by `{rule}`)"), None);
+            }
+            if values.is_empty() {
+                ctx.err(&path, "an enum needs at least one value", None);
+            }
+            let mut seen = BTreeSet::new();
+            for (i, v) in values.iter().enumerate() {
+                if !seen.insert(v) {
+                    ctx.err(&p(&path, &[&i.to_string()]), format!("duplicate enum value `{v}`"), None);
+                }
+                if v.is_empty() || v.len() > MAX_IDENT_BYTES {
+                    ctx.err(&p(&path, &[&i.to_string()]), "enum values must be 1 to 63 bytes long", None);
+                }
+            }
+            model.enums.insert(
+                qn.clone(),
+                Enum {
+                    name: qn,
+                    values: values.clone(),
+                    comment: None,
+                },
+            );
+        }
+        for (name, raw_seq) in &body.sequences {
+            let path = p(&base, &["sequences", name]);
+            ctx.check_name(&path, name);
+            let qn = QualifiedName::new(schema, name);
+            if let Some(rule) = ignore.sequence(&qn) {
+                ctx.err(&path, format!("sequence `{qn}` is declared but also ignored (by `{rule}`)"), None);
+            }
+            let default = RawSequence::default();
+            let seq = sequence(qn.clone(), raw_seq.as_ref().unwrap_or(&default), &mut ctx, &path);
+            model.sequences.insert(qn, seq);
+        }
+        for (name, raw_table) in &body.tables {
+            let path = p(&base, &["tables", name]);
+            ctx.check_name(&path, name);
+            let qn = QualifiedName::new(schema, name);
+            if let Some(rule) = ignore.table(&qn) {
+                ctx.err(&path, format!("table `{qn}` is declared but also ignored (by `{rule}`)"), None);
+            }
+            let default = RawTable::default();
+            let table = build_table(
+                &mut ctx,
+                &env,
+                &path,
+                qn.clone(),
+                raw_table.as_ref().unwrap_or(&default),
+                ignore,
+            );
+            model.tables.insert(qn, table);
+        }
+        for (materialized, views) in [(false, &body.views), (true, &body.materialized_views)] {
+            let key = if materialized { "materialized_views" } else { "views" };
+            for (name, raw_view) in views {
+                let path = p(&base, &[key, name]);
+                ctx.check_name(&path, name);
+                let qn = QualifiedName::new(schema, name);
+                if let Some(rule) = ignore.view(&qn) {
+                    ctx.err(&path, format!("view `{qn}` is declared but also ignored (by `{rule}`)"), None);
+                }
+                let query = match normalize::query(&raw_view.query, schema) {
+                    Ok(q) => q,
+                    Err(e) => {
+                        ctx.err(&p(&path, &["query"]), format!("invalid query: {e}"), None);
+                        continue;
+                    }
+                };
+                let mut view = View {
+                    name: qn.clone(),
+                    query,
+                    materialized,
+                    comment: raw_view.comment.clone(),
+                    depends_on: BTreeSet::new(),
+                    column_deps: BTreeSet::new(),
+                };
+                if let Ok(refs) = normalize::query_references(&raw_view.query) {
+                    for rel in &refs.relations {
+                        let target = match rel.as_slice() {
+                            [n] if refs.ctes.contains(n) => continue,
+                            [n] => QualifiedName::new(schema, n),
+                            [s, n] | [_, s, n] => QualifiedName::new(s, n),
+                            _ => continue,
+                        };
+                        if declared_tables.contains_key(&target) || declared_views.contains(&target) {
+                            view.depends_on.insert(target.clone());
+                            if let Some(cols) = declared_tables.get(&target) {
+                                for c in cols {
+                                    if refs.wildcard || refs.identifiers.contains(c) {
+                                        view.column_deps.insert((target.clone(), c.clone()));
+                                    }
+                                }
+                            }
+                        } else if model.schemas.contains(&target.schema)
+                            && ignore.table(&target).is_none()
+                            && ignore.view(&target).is_none()
+                        {
+                            let candidates: Vec<String> = declared_tables
+                                .keys()
+                                .chain(declared_views.iter())
+                                .filter(|q| q.schema == target.schema)
+                                .map(|q| q.name.clone())
+                                .collect();
+                            let hint = did_you_mean(&target.name, candidates.iter().map(String::as_str));
+                            ctx.err(
+                                &p(&path, &["query"]),
+                                format!("the query reads `{target}`, which is not declared"),
+                                hint,
+                            );
+                        }
+                    }
+                }
+                model.views.insert(qn, view);
+            }
+        }
+    }
+
+    check_foreign_keys(&mut ctx, &model, ignore);
+    check_namespaces(&mut ctx, &model);
+    if ctx.errors.is_empty() {
+        Ok(model)
+    } else {
+        Err(ctx.errors)
+    }
+}
+
+#[allow(clippy::too_many_lines)]
+fn build_table(
+    ctx: &mut Ctx<'_>,
+    env: &TypeEnv<'_>,
+    path: &[String],
+    qn: QualifiedName,
+    raw: &RawTable,
+    ignore: &IgnoreRules,
+) -> Table {
+    let schema = qn.schema.clone();
+    let names: Vec<String> = raw.columns.keys().cloned().collect();
+    let mut table = Table {
+        name: qn.clone(),
+        columns: Vec::new(),
+        constraints: BTreeMap::new(),
+        indexes: BTreeMap::new(),
+        comment: raw.comment.clone(),
+        renamed_from: raw.renamed_from.clone(),
+    };
+    let mut pk_from_columns = Vec::new();
+    let add_constraint = |ctx: &mut Ctx<'_>, table: &mut Table, cpath: &[String], c: Constraint| {
+        ctx.check_name(cpath, &c.name);
+        if table.constraints.contains_key(&c.name) {
+            ctx.err(
+                cpath,
+                format!("constraint name `{}` is used twice in table `{qn}`", c.name),
+                None,
+            );
+        }
+        table.constraints.insert(c.name.clone(), c);
+    };
+    let check_columns = |ctx: &mut Ctx<'_>, cpath: &[String], cols: &[String]| {
+        for (i, c) in cols.iter().enumerate() {
+            if !names.contains(c) {
+                let hint = did_you_mean(c, names.iter().map(String::as_str));
+                ctx.err(
+                    &p(cpath, &[&i.to_string()]),
+                    format!("column `{c}` is not declared in table `{qn}`"),
+                    hint,
+                );
+            }
+        }
+    };
+
+    for (col_name, raw_col) in &raw.columns {
+        let cpath = p(path, &["columns", col_name]);
+        ctx.check_name(&cpath, col_name);
+        if let Some(rule) = ignore.column(&qn, col_name) {
+            ctx.err(&cpath, format!("column `{col_name}` is declared but also ignored (by `{rule}`)"), None);
+        }
+        let RawColumnFull {
+            ty,
+            not_null,
+            default,
+            identity,
+            generated,
+            collation,
+            comment,
+            renamed_from,
+            primary_key,
+            unique,
+            references,
+            on_delete,
+            on_update,
+        } = &raw_col.0;
+        let Some(ty_text) = ty else {
+            ctx.err(&cpath, "missing `type`", None);
+            continue;
+        };
+        let resolve = |s: Option<&str>, n: &str| env.resolve(&schema, s, n);
+        let ty = match canonical_type(ty_text, &resolve) {
+            Ok(t) => t,
+            Err(e) => {
+                let mut candidates: Vec<String> = env
+                    .enums
+                    .iter()
+                    .filter(|q| q.schema == schema)
+                    .map(|q| q.name.clone())
+                    .collect();
+                candidates.extend(
+                    ["integer", "bigint", "text", "boolean", "timestamptz", "uuid", "jsonb", "numeric", "varchar", "date"]
+                        .iter()
+                        .map(|s| (*s).to_string()),
+                );
+                let hint = did_you_mean(ty_text, candidates.iter().map(String::as_str));
+                ctx.err(&p(&cpath, &["type"]), e, hint);
+                continue;
+            }
+        };
+        let identity = identity.map(|i| match i {
+            RawIdentity::Always => Identity::Always,
+            RawIdentity::ByDefault => Identity::ByDefault,
+        });
+        if identity.is_some() {
+            if !matches!(ty.sql.as_str(), "smallint" | "integer" | "bigint") || ty.serial.is_some() {
+                ctx.err(
+                    &p(&cpath, &["identity"]),
+                    format!("an identity column must be smallint, integer or bigint, not `{ty_text}`"),
+                    None,
+                );
+            }
+            if default.is_some() {
+                ctx.err(&p(&cpath, &["default"]), "an identity column cannot also have a default", None);
+            }
+        }
+        if ty.serial.is_some() && default.is_some() {
+            ctx.err(&p(&cpath, &["default"]), "a serial column cannot also have a default", None);
+        }
+        let generated = match generated {
+            Some(g) => {
+                if default.is_some() {
+                    ctx.err(&p(&cpath, &["default"]), "a generated column cannot also have a default", None);
+                }
+                if identity.is_some() {
+                    ctx.err(&p(&cpath, &["identity"]), "a generated column cannot also be an identity", None);
+                }
+                let gpath = p(&cpath, &["generated"]);
+                let e = parse_expr(ctx, &gpath, g, &schema);
+                if e.is_some() {
+                    expr_identifiers_check(ctx, &gpath, g, &names, "the generation expression");
+                }
+                e
+            }
+            None => None,
+        };
+        let default = default
+            .as_ref()
+            .and_then(|d| parse_expr(ctx, &p(&cpath, &["default"]), &d.0, &schema));
+        if *primary_key {
+            pk_from_columns.push(col_name.clone());
+        }
+        if *unique {
+            let name = format!("{}_{col_name}_key", qn.name);
+            add_constraint(
+                ctx,
+                &mut table,
+                &p(&cpath, &["unique"]),
+                Constraint {
+                    name,
+                    kind: ConstraintKind::Unique {
+                        columns: vec![col_name.clone()],
+                    },
+                },
+            );
+        }
+        if let Some(target) = references {
+            let rpath = p(&cpath, &["references"]);
+            match split_name_exact(target) {
+                Ok(parts) if parts.len() == 2 || parts.len() == 3 => {
+                    let (ref_table, ref_col) = if parts.len() == 2 {
+                        (QualifiedName::new(&schema, &parts[0]), parts[1].clone())
+                    } else {
+                        (QualifiedName::new(&parts[0], &parts[1]), parts[2].clone())
+                    };
+                    add_constraint(
+                        ctx,
+                        &mut table,
+                        &rpath,
+                        Constraint {
+                            name: format!("{}_{col_name}_fkey", qn.name),
+                            kind: ConstraintKind::ForeignKey(ForeignKey {
+                                columns: vec![col_name.clone()],
+                                ref_table,
+                                ref_columns: vec![ref_col],
+                                on_delete: action(*on_delete),
+                                on_update: action(*on_update),
+                                deferrable: Deferrable::No,
+                            }),
+                        },
+                    );
+                }
+                Ok(_) | Err(_) => ctx.err(
+                    &rpath,
+                    format!("`{target}` is not a [schema.]table.column reference"),
+                    None,
+                ),
+            }
+        } else if on_delete.is_some() || on_update.is_some() {
+            ctx.err(&cpath, "`on_delete`/`on_update` need `references`", None);
+        }
+        let is_pk = *primary_key;
+        table.columns.push(Column {
+            name: col_name.clone(),
+            not_null: *not_null || is_pk || identity.is_some() || ty.serial.is_some(),
+            ty,
+            default,
+            identity,
+            generated,
+            collation: collation.clone(),
+            comment: comment.clone(),
+            renamed_from: renamed_from.clone(),
+        });
+    }
+
+    let pk_name = format!("{}_pkey", qn.name);
+    match (&raw.primary_key, pk_from_columns.is_empty()) {
+        (Some(_), false) => ctx.err(
+            &p(path, &["primary_key"]),
+            "the primary key is declared both here and with `primary_key: true` on a column",
+            None,
+        ),
+        (Some(cols), true) => {
+            let kpath = p(path, &["primary_key"]);
+            check_columns(ctx, &kpath, cols);
+            if cols.is_empty() {
+                ctx.err(&kpath, "a primary key needs at least one column", None);
+            }
+            add_constraint(
+                ctx,
+                &mut table,
+                &kpath,
+                Constraint {
+                    name: pk_name,
+                    kind: ConstraintKind::PrimaryKey {
+                        columns: cols.clone(),
+                    },
+                },
+            );
+        }
+        (None, false) => add_constraint(
+            ctx,
+            &mut table,
+            path,
+            Constraint {
+                name: pk_name,
+                kind: ConstraintKind::PrimaryKey {
+                    columns: pk_from_columns,
+                },
+            },
+        ),
+        (None, true) => {}
+    }
+    if let Some(ConstraintKind::PrimaryKey { columns }) = table
+        .constraints
+        .values()
+        .find(|c| matches!(c.kind, ConstraintKind::PrimaryKey { .. }))
+        .map(|c| c.kind.clone())
+    {
+        for col in &mut table.columns {
+            if columns.contains(&col.name) {
+                col.not_null = true;
+            }
+        }
+    }
+    for (name, cols) in &raw.unique {
+        let upath = p(path, &["unique", name]);
+        check_columns(ctx, &upath, cols);
+        add_constraint(
+            ctx,
+            &mut table,
+            &upath,
+            Constraint {
+                name: name.clone(),
+                kind: ConstraintKind::Unique {
+                    columns: cols.clone(),
+                },
+            },
+        );
+    }
+    for (name, sql) in &raw.checks {
+        let cpath = p(path, &["checks", name]);
+        if let Some(expr) = parse_expr(ctx, &cpath, sql, &schema) {
+            expr_identifiers_check(ctx, &cpath, sql, &names, "the check");
+            add_constraint(
+                ctx,
+                &mut table,
+                &cpath,
+                Constraint {
+                    name: name.clone(),
+                    kind: ConstraintKind::Check { expr },
+                },
+            );
+        }
+    }
+    for (name, fk) in &raw.foreign_keys {
+        let fpath = p(path, &["foreign_keys", name]);
+        check_columns(ctx, &p(&fpath, &["columns"]), &fk.columns);
+        let ref_table = match relation_name(&fk.references.table, &schema) {
+            Ok(q) => q,
+            Err(e) => {
+                ctx.err(&p(&fpath, &["references", "table"]), e, None);
+                continue;
+            }
+        };
+        add_constraint(
+            ctx,
+            &mut table,
+            &fpath,
+            Constraint {
+                name: name.clone(),
+                kind: ConstraintKind::ForeignKey(ForeignKey {
+                    columns: fk.columns.clone(),
+                    ref_table,
+                    ref_columns: fk.references.columns.clone(),
+                    on_delete: action(fk.on_delete),
+                    on_update: action(fk.on_update),
+                    deferrable: match fk.deferrable {
+                        RawDeferrable::No => Deferrable::No,
+                        RawDeferrable::Yes => Deferrable::Deferrable,
+                        RawDeferrable::InitiallyDeferred => Deferrable::InitiallyDeferred,
+                    },
+                }),
+            },
+        );
+    }
+    for (name, raw_index) in &raw.indexes {
+        let ipath = p(path, &["indexes", name]);
+        ctx.check_name(&ipath, name);
+        if let Some(index) = build_index(ctx, &ipath, name, raw_index, &schema, &names, &check_columns) {
+            table.indexes.insert(name.clone(), index);
+        }
+    }
+    table
+}
+
+fn build_index(
+    ctx: &mut Ctx<'_>,
+    path: &[String],
+    name: &str,
+    raw: &RawIndex,
+    schema: &str,
+    names: &[String],
+    check_columns: &dyn Fn(&mut Ctx<'_>, &[String], &[String]),
+) -> Option<Index> {
+    check_columns(ctx, &p(path, &["columns"]), &raw.columns);
+    check_columns(ctx, &p(path, &["include"]), &raw.include);
+    let mut keys: Vec<IndexKey> = raw.columns.iter().cloned().map(IndexKey::Column).collect();
+    for (i, e) in raw.expressions.iter().enumerate() {
+        let epath = p(path, &["expressions", &i.to_string()]);
+        if let Some(expr) = parse_expr(ctx, &epath, e, schema) {
+            expr_identifiers_check(ctx, &epath, e, names, "the index expression");
+            keys.push(IndexKey::Expr(expr));
+        }
+    }
+    if raw.columns.is_empty() && raw.expressions.is_empty() {
+        ctx.err(path, "an index needs `columns` or `expressions`", None);
+        return None;
+    }
+    let predicate = match &raw.predicate {
+        Some(w) => {
+            let wpath = p(path, &["where"]);
+            let e = parse_expr(ctx, &wpath, w, schema);
+            if e.is_some() {
+                expr_identifiers_check(ctx, &wpath, w, names, "the index predicate");
+            }
+            e
+        }
+        None => None,
+    };
+    Some(Index {
+        name: name.to_string(),
+        unique: raw.unique,
+        method: method_name(raw.method).to_string(),
+        keys,
+        include: raw.include.clone(),
+        predicate,
+        valid: true,
+    })
+}
+
+fn yaml_table_path(qn: &QualifiedName) -> Vec<String> {
+    vec![
+        "schemas".to_string(),
+        qn.schema.clone(),
+        "tables".to_string(),
+        qn.name.clone(),
+    ]
+}
+
+fn fk_path(qn: &QualifiedName, constraint: &str, fk: &ForeignKey, table: &Table) -> Vec<String> {
+    let base = yaml_table_path(qn);
+    // Shortcut constraints live under their column.
+    if fk.columns.len() == 1 && constraint == format!("{}_{}_fkey", qn.name, fk.columns[0]) && table.column(&fk.columns[0]).is_some() {
+        return p(&base, &["columns", &fk.columns[0], "references"]);
+    }
+    p(&base, &["foreign_keys", constraint])
+}
+
+fn check_foreign_keys(ctx: &mut Ctx<'_>, model: &Schema, ignore: &IgnoreRules) {
+    for (qn, table) in &model.tables {
+        for c in table.constraints.values() {
+            let ConstraintKind::ForeignKey(fk) = &c.kind else { continue };
+            let path = fk_path(qn, &c.name, fk, table);
+            if fk.columns.len() != fk.ref_columns.len() {
+                ctx.err(
+                    &path,
+                    format!(
+                        "foreign key `{}` has {} columns but references {}",
+                        c.name,
+                        fk.columns.len(),
+                        fk.ref_columns.len()
+                    ),
+                    None,
+                );
+                continue;
+            }
+            let Some(target) = model.tables.get(&fk.ref_table) else {
+                let external = !model.schemas.contains(&fk.ref_table.schema)
+                    || ignore.table(&fk.ref_table).is_some();
+                if !external {
+                    let candidates: Vec<&str> = model
+                        .tables
+                        .keys()
+                        .filter(|q| q.schema == fk.ref_table.schema)
+                        .map(|q| q.name.as_str())
+                        .collect();
+                    ctx.err(
+                        &path,
+                        format!("foreign key `{}` references table `{}`, which is not declared", c.name, fk.ref_table),
+                        did_you_mean(&fk.ref_table.name, candidates.into_iter()),
+                    );
+                }
+                continue;
+            };
+            let mut ok = true;
+            for col in &fk.ref_columns {
+                if target.column(col).is_none() {
+                    ok = false;
+                    ctx.err(
+                        &path,
+                        format!("foreign key `{}` references column `{col}`, which table `{}` does not declare", c.name, fk.ref_table),
+                        did_you_mean(col, target.columns.iter().map(|c| c.name.as_str())),
+                    );
+                }
+            }
+            let mut wanted = fk.ref_columns.clone();
+            wanted.sort();
+            let covered = target.constraints.values().any(|k| match &k.kind {
+                ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns } => {
+                    let mut have = columns.clone();
+                    have.sort();
+                    have == wanted
+                }
+                _ => false,
+            }) || target.indexes.values().any(|i| {
+                let mut have: Vec<String> = i
+                    .keys
+                    .iter()
+                    .filter_map(|k| match k {
+                        IndexKey::Column(c) => Some(c.clone()),
+                        IndexKey::Expr(_) => None,
+                    })
+                    .collect();
+                have.sort();
+                i.unique && i.predicate.is_none() && have.len() == i.keys.len() && have == wanted
+            });
+            if ok && !covered {
+                ctx.err(
+                    &path,
+                    format!(
+                        "foreign key `{}` references ({}) of `{}`, which no primary key or unique constraint covers",
+                        c.name,
+                        fk.ref_columns.join(", "),
+                        fk.ref_table
+                    ),
+                    None,
+                );
+            }
+        }
+    }
+}
+
+/// Relations, indexes and key constraints share one namespace per schema;
+/// types share one with tables and views (their row types).
+fn check_namespaces(ctx: &mut Ctx<'_>, model: &Schema) {
+    let mut relations: BTreeMap<QualifiedName, Vec<String>> = BTreeMap::new();
+    let mut add = |qn: QualifiedName, path: Vec<String>| relations.entry(qn).or_default().push(display_path(&path));
+    for qn in model.tables.keys() {
+        add(qn.clone(), yaml_table_path(qn));
+    }
+    for (qn, v) in &model.views {
+        let key = if v.materialized { "materialized_views" } else { "views" };
+        add(qn.clone(), vec!["schemas".into(), qn.schema.clone(), key.into(), qn.name.clone()]);
+    }
+    for qn in model.sequences.keys() {
+        add(qn.clone(), vec!["schemas".into(), qn.schema.clone(), "sequences".into(), qn.name.clone()]);
+    }
+    for qn in model.enums.keys() {
+        add(qn.clone(), vec!["schemas".into(), qn.schema.clone(), "enums".into(), qn.name.clone()]);
+    }
+    for (qn, table) in &model.tables {
+        for name in table.indexes.keys() {
+            add(QualifiedName::new(&qn.schema, name), p(&yaml_table_path(qn), &["indexes", name]));
+        }
+        for c in table.constraints.values() {
+            if matches!(c.kind, ConstraintKind::PrimaryKey { .. } | ConstraintKind::Unique { .. }) {
+                add(QualifiedName::new(&qn.schema, &c.name), p(&yaml_table_path(qn), &["constraints", &c.name]));
+            }
+        }
+    }
+    for (qn, paths) in relations {
+        if paths.len() > 1 {
+            let segs: Vec<String> = paths[1].split('.').map(str::to_string).collect();
+            ctx.err(
+                &segs,
+                format!("name `{qn}` is used by more than one object: {}", paths.join(", ")),
+                None,
+            );
+        }
+    }
+}
