@@ -12,3 +12,5 @@ pub mod sql;
 pub mod error;
 pub mod load;
 pub mod introspect;
+pub mod diff;
+pub mod plan;

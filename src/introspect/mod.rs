@@ -265,7 +265,14 @@ pub fn introspect(client: &mut Client, managed: &BTreeSet<String>, ignore: &Igno
             }
         };
         if let Some(t) = cat.schema.tables.get_mut(&table) {
-            t.constraints.insert(name.clone(), Constraint { name, kind });
+            t.constraints.insert(
+                name.clone(),
+                Constraint {
+                    name,
+                    kind,
+                    validated: row.get(13),
+                },
+            );
         }
     }
     for row in tx.query(include_str!("queries/indexes.sql"), &[&schemas])? {

@@ -609,6 +609,7 @@ fn build_table(
                 &mut table,
                 &p(&cpath, &["unique"]),
                 Constraint {
+                    validated: true,
                     name,
                     kind: ConstraintKind::Unique {
                         columns: vec![col_name.clone()],
@@ -630,6 +631,7 @@ fn build_table(
                         &mut table,
                         &rpath,
                         Constraint {
+                            validated: true,
                             name: format!("{}_{col_name}_fkey", qn.name),
                             kind: ConstraintKind::ForeignKey(ForeignKey {
                                 columns: vec![col_name.clone()],
@@ -683,6 +685,7 @@ fn build_table(
                 &mut table,
                 &kpath,
                 Constraint {
+                    validated: true,
                     name: pk_name,
                     kind: ConstraintKind::PrimaryKey {
                         columns: cols.clone(),
@@ -695,6 +698,7 @@ fn build_table(
             &mut table,
             path,
             Constraint {
+                validated: true,
                 name: pk_name,
                 kind: ConstraintKind::PrimaryKey {
                     columns: pk_from_columns,
@@ -723,6 +727,7 @@ fn build_table(
             &mut table,
             &upath,
             Constraint {
+                validated: true,
                 name: name.clone(),
                 kind: ConstraintKind::Unique {
                     columns: cols.clone(),
@@ -739,6 +744,7 @@ fn build_table(
                 &mut table,
                 &cpath,
                 Constraint {
+                    validated: true,
                     name: name.clone(),
                     kind: ConstraintKind::Check { expr },
                 },
@@ -760,6 +766,7 @@ fn build_table(
             &mut table,
             &fpath,
             Constraint {
+                validated: true,
                 name: name.clone(),
                 kind: ConstraintKind::ForeignKey(ForeignKey {
                     columns: fk.columns.clone(),

@@ -207,6 +207,8 @@ pub struct Constraint {
     pub name: String,
     /// What it constrains.
     pub kind: ConstraintKind,
+    /// False while a constraint added `NOT VALID` has not been validated.
+    pub validated: bool,
 }
 
 /// The kinds of table constraint.
@@ -377,5 +379,42 @@ impl Schema {
             table.columns.sort_by(|a, b| a.name.cmp(&b.name));
         }
         copy
+    }
+}
+
+/// Identifies one object of the model: the diff's key, the plan graph's node
+/// label and its tie-breaker.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum ObjectKey {
+    /// A schema.
+    Schema(String),
+    /// An extension.
+    Extension(String),
+    /// A type (enum).
+    Type(QualifiedName),
+    /// A sequence.
+    Sequence(QualifiedName),
+    /// A table, view or materialized view.
+    Relation(QualifiedName),
+    /// A column of a table.
+    Column(QualifiedName, String),
+    /// A constraint of a table.
+    Constraint(QualifiedName, String),
+    /// An index (named within the table's schema).
+    Index(QualifiedName, String),
+}
+
+impl std::fmt::Display for ObjectKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ObjectKey::Schema(s) => write!(f, "schema {s}"),
+            ObjectKey::Extension(e) => write!(f, "extension {e}"),
+            ObjectKey::Type(t) => write!(f, "type {t}"),
+            ObjectKey::Sequence(s) => write!(f, "sequence {s}"),
+            ObjectKey::Relation(r) => write!(f, "{r}"),
+            ObjectKey::Column(t, c) => write!(f, "column {t}.{c}"),
+            ObjectKey::Constraint(t, c) => write!(f, "constraint {c} on {t}"),
+            ObjectKey::Index(t, i) => write!(f, "index {}.{i} on {t}", t.schema),
+        }
     }
 }

@@ -89,6 +89,8 @@ pub struct References {
     pub wildcard: bool,
     /// Names of CTEs defined in the query (not relations of the schema).
     pub ctes: BTreeSet<String>,
+    /// Sequences named by `nextval('...')` and its kin, as written.
+    pub sequences: BTreeSet<String>,
 }
 
 fn fold(ident: &Ident) -> String {
@@ -134,6 +136,23 @@ impl sqlparser::ast::Visitor for Collector<'_> {
                 }
             }
             Expr::Wildcard(_) | Expr::QualifiedWildcard(..) => self.0.wildcard = true,
+            Expr::Function(f) => {
+                let name = f.name.0.last().map(|p| p.to_string().to_lowercase());
+                if matches!(name.as_deref(), Some("nextval" | "currval" | "setval"))
+                    && let FunctionArguments::List(list) = &f.args
+                    && let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(arg))) = list.args.first()
+                {
+                    let lit = match arg {
+                        Expr::Cast { expr, .. } => expr.as_ref(),
+                        other => other,
+                    };
+                    if let Expr::Value(v) = lit
+                        && let Value::SingleQuotedString(s) = &v.value
+                    {
+                        self.0.sequences.insert(s.clone());
+                    }
+                }
+            }
             _ => {}
         }
         ControlFlow::Continue(())

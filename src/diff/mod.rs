@@ -1,0 +1,885 @@
+//! Comparing two models into a list of changes.
+//!
+//! Pure: no database, no SQL text. Objects are matched by name (after
+//! `renamed_from` hints are applied), so the cost is linear in the number of
+//! objects. The result is sorted by kind and name.
+
+use crate::introspect::ExternalDependency;
+use crate::model::{
+    Column, Constraint, ConstraintKind, Enum, Extension, Index, IndexKey, QualifiedName, Schema,
+    Sequence, Table, View,
+};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A column whose enum type is swapped, with the default to restore.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumColumn {
+    /// The table.
+    pub table: QualifiedName,
+    /// The column (its current definition).
+    pub column: Column,
+    /// Whether the column is an array of the enum.
+    pub array: bool,
+    /// The default to set after the swap (the desired one).
+    pub default: Option<crate::model::SqlExpr>,
+}
+
+/// What a table comment, column comment... is attached to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CommentTarget {
+    /// A table.
+    Table(QualifiedName),
+    /// A column.
+    Column(QualifiedName, String),
+    /// A view or materialized view.
+    View(QualifiedName, bool),
+    /// A sequence.
+    Sequence(QualifiedName),
+    /// A type.
+    Type(QualifiedName),
+}
+
+/// One change between the current and desired schema.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// `CREATE SCHEMA`.
+    CreateSchema(String),
+    /// `CREATE EXTENSION`.
+    CreateExtension(Extension),
+    /// `DROP EXTENSION`.
+    DropExtension(Extension),
+    /// `ALTER EXTENSION ... UPDATE TO`.
+    UpdateExtension(Extension),
+    /// `CREATE TYPE ... AS ENUM`.
+    CreateEnum(Enum),
+    /// `DROP TYPE`.
+    DropEnum(Enum),
+    /// `ALTER TYPE ... ADD VALUE`.
+    AddEnumValue {
+        /// The enum.
+        name: QualifiedName,
+        /// The new label.
+        value: String,
+        /// Place it before this existing label (else at the end).
+        before: Option<String>,
+    },
+    /// Replace an enum by a new type and convert its columns (values removed or reordered).
+    RecreateEnum {
+        /// Current definition.
+        from: Enum,
+        /// Desired definition.
+        to: Enum,
+        /// Managed columns using it.
+        columns: Vec<EnumColumn>,
+    },
+    /// `CREATE SEQUENCE`.
+    CreateSequence(Sequence),
+    /// `DROP SEQUENCE`.
+    DropSequence(Sequence),
+    /// `ALTER SEQUENCE`.
+    AlterSequence {
+        /// Current definition.
+        from: Sequence,
+        /// Desired definition.
+        to: Sequence,
+    },
+    /// `CREATE TABLE` with columns, primary key, unique and check constraints.
+    CreateTable(Table),
+    /// `DROP TABLE`.
+    DropTable(Table),
+    /// `ALTER TABLE ... RENAME TO`.
+    RenameTable {
+        /// Old name.
+        from: QualifiedName,
+        /// New name.
+        to: QualifiedName,
+    },
+    /// `ALTER TABLE ... ADD COLUMN`.
+    AddColumn {
+        /// Table.
+        table: QualifiedName,
+        /// The new column.
+        column: Column,
+    },
+    /// `ALTER TABLE ... DROP COLUMN`.
+    DropColumn {
+        /// Table.
+        table: QualifiedName,
+        /// The column dropped.
+        column: Column,
+    },
+    /// `ALTER TABLE ... RENAME COLUMN`.
+    RenameColumn {
+        /// Table.
+        table: QualifiedName,
+        /// Old name.
+        from: String,
+        /// New name.
+        to: String,
+    },
+    /// `ALTER TABLE ... ALTER COLUMN` (type, nullability, default, identity, collation).
+    AlterColumn {
+        /// Table.
+        table: QualifiedName,
+        /// Current definition.
+        from: Column,
+        /// Desired definition.
+        to: Column,
+    },
+    /// `ALTER TABLE ... ADD CONSTRAINT`.
+    AddConstraint {
+        /// Table.
+        table: QualifiedName,
+        /// The constraint.
+        constraint: Constraint,
+        /// The table exists already (so validation scans rows).
+        existing_table: bool,
+    },
+    /// `ALTER TABLE ... DROP CONSTRAINT`.
+    DropConstraint {
+        /// Table.
+        table: QualifiedName,
+        /// The constraint.
+        constraint: Constraint,
+    },
+    /// `ALTER TABLE ... RENAME CONSTRAINT`.
+    RenameConstraint {
+        /// Table.
+        table: QualifiedName,
+        /// Old name.
+        from: String,
+        /// New name.
+        to: String,
+    },
+    /// `CREATE INDEX`.
+    CreateIndex {
+        /// Table.
+        table: QualifiedName,
+        /// The index.
+        index: Index,
+        /// The table exists already (build online).
+        existing_table: bool,
+    },
+    /// `DROP INDEX`.
+    DropIndex {
+        /// Table.
+        table: QualifiedName,
+        /// The index.
+        index: Index,
+    },
+    /// `ALTER INDEX ... RENAME TO`.
+    RenameIndex {
+        /// Table.
+        table: QualifiedName,
+        /// Old name.
+        from: String,
+        /// New name.
+        to: String,
+    },
+    /// `CREATE [MATERIALIZED] VIEW`.
+    CreateView(View),
+    /// `DROP [MATERIALIZED] VIEW`.
+    DropView(View),
+    /// `COMMENT ON`.
+    Comment {
+        /// What the comment is on.
+        target: CommentTarget,
+        /// The new comment (`None` removes it).
+        comment: Option<String>,
+    },
+}
+
+/// Why a diff cannot be planned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal(pub String);
+
+/// Compares `current` with `desired`. `existing_schemas` are the schemas that
+/// exist already; `external` lists unmanaged objects that depend on managed
+/// ones, which the changes must not break.
+pub fn diff(
+    current: &Schema,
+    desired: &Schema,
+    existing_schemas: &BTreeSet<String>,
+    external: &[ExternalDependency],
+) -> Result<Vec<Change>, Refusal> {
+    let mut d = Differ {
+        changes: Vec::new(),
+        current: current.clone(),
+        desired,
+        touched_columns: BTreeSet::new(),
+        touched_relations: BTreeSet::new(),
+    };
+    for s in &desired.schemas {
+        if !existing_schemas.contains(s) {
+            d.changes.push(Change::CreateSchema(s.clone()));
+        }
+    }
+    d.extensions();
+    d.apply_renames();
+    d.enums();
+    d.sequences();
+    d.tables();
+    d.views();
+    d.check_external(external)?;
+    Ok(d.changes)
+}
+
+struct Differ<'a> {
+    changes: Vec<Change>,
+    /// The current schema, with planned renames applied as they are found.
+    current: Schema,
+    desired: &'a Schema,
+    /// Columns whose stored type changes or that are dropped/recreated.
+    touched_columns: BTreeSet<(QualifiedName, String)>,
+    /// Relations dropped or recreated.
+    touched_relations: BTreeSet<QualifiedName>,
+}
+
+fn is_subsequence(short: &[String], long: &[String]) -> bool {
+    let mut it = long.iter();
+    short.iter().all(|v| it.any(|l| l == v))
+}
+
+impl Differ<'_> {
+    fn extensions(&mut self) {
+        for (name, ext) in &self.desired.extensions {
+            match self.current.extensions.get(name) {
+                None => self.changes.push(Change::CreateExtension(ext.clone())),
+                Some(cur) => {
+                    if ext.version.is_some() && ext.version != cur.version {
+                        self.changes.push(Change::UpdateExtension(ext.clone()));
+                    }
+                }
+            }
+        }
+        for (name, ext) in &self.current.extensions {
+            if !self.desired.extensions.contains_key(name) && self.desired.schemas.contains(&ext.schema) {
+                self.changes.push(Change::DropExtension(ext.clone()));
+            }
+        }
+    }
+
+    /// Applies `renamed_from` hints of tables and columns to the working copy
+    /// of the current schema, recording the renames.
+    fn apply_renames(&mut self) {
+        for (qn, table) in &self.desired.tables {
+            if let Some(old) = &table.renamed_from {
+                let old_qn = QualifiedName::new(&qn.schema, old);
+                if !self.current.tables.contains_key(qn)
+                    && let Some(mut cur) = self.current.tables.remove(&old_qn)
+                {
+                    cur.name = qn.clone();
+                    for c in cur.constraints.values_mut() {
+                        if let ConstraintKind::ForeignKey(fk) = &mut c.kind
+                            && fk.ref_table == old_qn
+                        {
+                            fk.ref_table = qn.clone();
+                        }
+                    }
+                    self.current.tables.insert(qn.clone(), cur);
+                    self.rename_relation_references(&old_qn, qn);
+                    self.changes.push(Change::RenameTable {
+                        from: old_qn,
+                        to: qn.clone(),
+                    });
+                }
+            }
+        }
+        let mut column_renames = Vec::new();
+        for (qn, table) in &self.desired.tables {
+            let Some(cur) = self.current.tables.get(qn) else { continue };
+            for col in &table.columns {
+                if let Some(old) = &col.renamed_from
+                    && cur.column(&col.name).is_none()
+                    && cur.column(old).is_some()
+                {
+                    column_renames.push((qn.clone(), old.clone(), col.name.clone()));
+                }
+            }
+        }
+        for (qn, old, new) in column_renames {
+            if let Some(cur) = self.current.tables.get_mut(&qn) {
+                for c in &mut cur.columns {
+                    if c.name == old {
+                        c.name.clone_from(&new);
+                    }
+                }
+                for c in cur.constraints.values_mut() {
+                    rename_in_constraint(&mut c.kind, &old, &new);
+                }
+                for i in cur.indexes.values_mut() {
+                    for k in &mut i.keys {
+                        if let IndexKey::Column(c) = k
+                            && *c == old
+                        {
+                            c.clone_from(&new);
+                        }
+                    }
+                    for c in &mut i.include {
+                        if *c == old {
+                            c.clone_from(&new);
+                        }
+                    }
+                }
+            }
+            self.rename_column_references(&qn, &old, &new);
+            self.changes.push(Change::RenameColumn {
+                table: qn,
+                from: old,
+                to: new,
+            });
+        }
+    }
+
+    fn rename_relation_references(&mut self, old: &QualifiedName, new: &QualifiedName) {
+        for t in self.current.tables.values_mut() {
+            for c in t.constraints.values_mut() {
+                if let ConstraintKind::ForeignKey(fk) = &mut c.kind
+                    && fk.ref_table == *old
+                {
+                    fk.ref_table = new.clone();
+                }
+            }
+        }
+        for v in self.current.views.values_mut() {
+            if v.depends_on.remove(old) {
+                v.depends_on.insert(new.clone());
+            }
+            v.column_deps = std::mem::take(&mut v.column_deps)
+                .into_iter()
+                .map(|(t, c)| if t == *old { (new.clone(), c) } else { (t, c) })
+                .collect();
+        }
+    }
+
+    fn rename_column_references(&mut self, table: &QualifiedName, old: &str, new: &str) {
+        for t in self.current.tables.values_mut() {
+            for c in t.constraints.values_mut() {
+                if let ConstraintKind::ForeignKey(fk) = &mut c.kind
+                    && fk.ref_table == *table
+                {
+                    for rc in &mut fk.ref_columns {
+                        if rc == old {
+                            *rc = new.to_string();
+                        }
+                    }
+                }
+            }
+        }
+        for v in self.current.views.values_mut() {
+            if v.column_deps.remove(&(table.clone(), old.to_string())) {
+                v.column_deps.insert((table.clone(), new.to_string()));
+            }
+        }
+    }
+
+    fn enums(&mut self) {
+        for (qn, want) in &self.desired.enums {
+            match self.current.enums.get(qn) {
+                None => self.changes.push(Change::CreateEnum(want.clone())),
+                Some(have) if have.values == want.values => {}
+                Some(have) if is_subsequence(&have.values, &want.values) => {
+                    for (i, v) in want.values.iter().enumerate() {
+                        if !have.values.contains(v) {
+                            let before = want.values[i + 1..]
+                                .iter()
+                                .find(|n| have.values.contains(n))
+                                .cloned();
+                            self.changes.push(Change::AddEnumValue {
+                                name: qn.clone(),
+                                value: v.clone(),
+                                before,
+                            });
+                        }
+                    }
+                }
+                Some(have) => {
+                    let columns = self.enum_columns(qn);
+                    for c in &columns {
+                        self.touched_columns.insert((c.table.clone(), c.column.name.clone()));
+                    }
+                    self.changes.push(Change::RecreateEnum {
+                        from: have.clone(),
+                        to: want.clone(),
+                        columns,
+                    });
+                }
+            }
+            if let Some(have) = self.current.enums.get(qn)
+                && have.comment != want.comment
+            {
+                self.changes.push(Change::Comment {
+                    target: CommentTarget::Type(qn.clone()),
+                    comment: want.comment.clone(),
+                });
+            }
+        }
+        for (qn, have) in &self.current.enums {
+            if !self.desired.enums.contains_key(qn) {
+                self.changes.push(Change::DropEnum(have.clone()));
+            }
+        }
+    }
+
+    /// Managed columns (current, kept in desired) whose type is the enum `qn`.
+    fn enum_columns(&self, qn: &QualifiedName) -> Vec<EnumColumn> {
+        let sql = qn.sql();
+        let array_sql = format!("{sql}[]");
+        let mut out = Vec::new();
+        for (tq, table) in &self.current.tables {
+            let Some(want_table) = self.desired.tables.get(tq) else { continue };
+            for col in &table.columns {
+                let array = col.ty.sql == array_sql;
+                if col.ty.sql != sql && !array {
+                    continue;
+                }
+                let Some(want) = want_table.column(&col.name) else { continue };
+                if want.ty != col.ty || want.generated.is_some() != col.generated.is_some() {
+                    continue;
+                }
+                out.push(EnumColumn {
+                    table: tq.clone(),
+                    column: col.clone(),
+                    array,
+                    default: want.default.clone(),
+                });
+            }
+        }
+        out
+    }
+
+    fn sequences(&mut self) {
+        for (qn, want) in &self.desired.sequences {
+            match self.current.sequences.get(qn) {
+                None => self.changes.push(Change::CreateSequence(want.clone())),
+                Some(have) => {
+                    let mut a = have.clone();
+                    a.comment.clone_from(&want.comment);
+                    if a != *want {
+                        self.changes.push(Change::AlterSequence {
+                            from: have.clone(),
+                            to: want.clone(),
+                        });
+                    }
+                    if have.comment != want.comment {
+                        self.changes.push(Change::Comment {
+                            target: CommentTarget::Sequence(qn.clone()),
+                            comment: want.comment.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        for (qn, have) in &self.current.sequences {
+            if !self.desired.sequences.contains_key(qn) {
+                self.changes.push(Change::DropSequence(have.clone()));
+            }
+        }
+    }
+
+    fn tables(&mut self) {
+        let current = std::mem::take(&mut self.current.tables);
+        for (qn, want) in &self.desired.tables {
+            match current.get(qn) {
+                None => self.create_table(want),
+                Some(have) => self.alter_table(have, want),
+            }
+        }
+        for (qn, have) in &current {
+            if self.desired.tables.contains_key(qn) {
+                continue;
+            }
+            // Foreign keys to other tables go first, so tables that reference
+            // each other can be dropped in any order.
+            for c in have.constraints.values() {
+                if let ConstraintKind::ForeignKey(fk) = &c.kind
+                    && fk.ref_table != *qn
+                {
+                    self.changes.push(Change::DropConstraint {
+                        table: qn.clone(),
+                        constraint: c.clone(),
+                    });
+                }
+            }
+            self.touched_relations.insert(qn.clone());
+            self.changes.push(Change::DropTable(have.clone()));
+        }
+        // Foreign keys whose referenced key is dropped or rebuilt must go first
+        // and come back after.
+        self.current.tables = current;
+        self.rebuild_dependent_foreign_keys();
+    }
+
+    fn create_table(&mut self, want: &Table) {
+        let mut inline = want.clone();
+        inline
+            .constraints
+            .retain(|_, c| !matches!(c.kind, ConstraintKind::ForeignKey(_)));
+        inline.indexes.clear();
+        self.changes.push(Change::CreateTable(inline));
+        for c in want.constraints.values() {
+            if matches!(c.kind, ConstraintKind::ForeignKey(_)) {
+                self.changes.push(Change::AddConstraint {
+                    table: want.name.clone(),
+                    constraint: c.clone(),
+                    existing_table: false,
+                });
+            }
+        }
+        for index in want.indexes.values() {
+            self.changes.push(Change::CreateIndex {
+                table: want.name.clone(),
+                index: index.clone(),
+                existing_table: false,
+            });
+        }
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn alter_table(&mut self, have: &Table, want: &Table) {
+        let qn = &want.name;
+        for col in &want.columns {
+            let Some(cur) = have.column(&col.name) else {
+                self.changes.push(Change::AddColumn {
+                    table: qn.clone(),
+                    column: col.clone(),
+                });
+                continue;
+            };
+            let generation_changed = cur.generated != col.generated;
+            if generation_changed {
+                // PostgreSQL cannot change a generation expression in place.
+                self.touched_columns.insert((qn.clone(), col.name.clone()));
+                self.changes.push(Change::DropColumn {
+                    table: qn.clone(),
+                    column: cur.clone(),
+                });
+                self.changes.push(Change::AddColumn {
+                    table: qn.clone(),
+                    column: col.clone(),
+                });
+                continue;
+            }
+            let mut from = cur.clone();
+            let swapped = self.changes.iter().any(|c| match c {
+                Change::RecreateEnum { columns, .. } => columns
+                    .iter()
+                    .any(|e| e.table == *qn && e.column.name == col.name),
+                _ => false,
+            });
+            if swapped {
+                // The enum swap sets the desired default itself.
+                from.default.clone_from(&col.default);
+            }
+            let mut a = from.clone();
+            a.comment.clone_from(&col.comment);
+            a.renamed_from.clone_from(&col.renamed_from);
+            if a != *col {
+                if from.ty != col.ty || from.collation != col.collation {
+                    self.touched_columns.insert((qn.clone(), col.name.clone()));
+                }
+                self.changes.push(Change::AlterColumn {
+                    table: qn.clone(),
+                    from,
+                    to: col.clone(),
+                });
+            }
+            if cur.comment != col.comment {
+                self.changes.push(Change::Comment {
+                    target: CommentTarget::Column(qn.clone(), col.name.clone()),
+                    comment: col.comment.clone(),
+                });
+            }
+        }
+        for cur in &have.columns {
+            if want.column(&cur.name).is_none() {
+                self.touched_columns.insert((qn.clone(), cur.name.clone()));
+                self.changes.push(Change::DropColumn {
+                    table: qn.clone(),
+                    column: cur.clone(),
+                });
+            }
+        }
+        // Constraints: a dropped one and an added one with the same definition
+        // is a rename (e.g. `customers_pkey` after the table became `clients`).
+        let mut dropped: Vec<&Constraint> = have
+            .constraints
+            .values()
+            .filter(|c| want.constraints.get(&c.name) != Some(*c))
+            .collect();
+        for c in want.constraints.values() {
+            if have.constraints.get(&c.name) == Some(c) {
+                continue;
+            }
+            if !have.constraints.contains_key(&c.name)
+                && let Some(pos) = dropped
+                    .iter()
+                    .position(|d| d.kind == c.kind && !want.constraints.contains_key(&d.name))
+            {
+                let old = dropped.remove(pos);
+                self.changes.push(Change::RenameConstraint {
+                    table: qn.clone(),
+                    from: old.name.clone(),
+                    to: c.name.clone(),
+                });
+                continue;
+            }
+            self.changes.push(Change::AddConstraint {
+                table: qn.clone(),
+                constraint: c.clone(),
+                existing_table: true,
+            });
+        }
+        for c in dropped {
+            self.changes.push(Change::DropConstraint {
+                table: qn.clone(),
+                constraint: c.clone(),
+            });
+        }
+        let mut dropped: Vec<&Index> = have
+            .indexes
+            .values()
+            .filter(|i| want.indexes.get(&i.name) != Some(*i))
+            .collect();
+        for i in want.indexes.values() {
+            if have.indexes.get(&i.name) == Some(i) {
+                continue;
+            }
+            if !have.indexes.contains_key(&i.name)
+                && let Some(pos) = dropped.iter().position(|d| {
+                    let mut same = (*d).clone();
+                    same.name.clone_from(&i.name);
+                    same == *i && !want.indexes.contains_key(&d.name)
+                })
+            {
+                let old = dropped.remove(pos);
+                self.changes.push(Change::RenameIndex {
+                    table: qn.clone(),
+                    from: old.name.clone(),
+                    to: i.name.clone(),
+                });
+                continue;
+            }
+            self.changes.push(Change::CreateIndex {
+                table: qn.clone(),
+                index: i.clone(),
+                existing_table: true,
+            });
+        }
+        for i in dropped {
+            self.changes.push(Change::DropIndex {
+                table: qn.clone(),
+                index: i.clone(),
+            });
+        }
+        if have.comment != want.comment {
+            self.changes.push(Change::Comment {
+                target: CommentTarget::Table(qn.clone()),
+                comment: want.comment.clone(),
+            });
+        }
+    }
+
+    /// A foreign key depends on the unique index of the key it references:
+    /// when that key is dropped (or rebuilt), an unchanged foreign key must be
+    /// dropped before and added again after.
+    fn rebuild_dependent_foreign_keys(&mut self) {
+        let mut gone: BTreeSet<(QualifiedName, Vec<String>)> = BTreeSet::new();
+        for c in &self.changes {
+            match c {
+                Change::DropConstraint { table, constraint } => {
+                    if let ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns } =
+                        &constraint.kind
+                    {
+                        let mut cols = columns.clone();
+                        cols.sort();
+                        gone.insert((table.clone(), cols));
+                    }
+                }
+                Change::DropIndex { table, index } if index.unique => {
+                    let mut cols: Vec<String> = index
+                        .keys
+                        .iter()
+                        .filter_map(|k| match k {
+                            IndexKey::Column(c) => Some(c.clone()),
+                            IndexKey::Expr(_) => None,
+                        })
+                        .collect();
+                    cols.sort();
+                    gone.insert((table.clone(), cols));
+                }
+                _ => {}
+            }
+        }
+        if gone.is_empty() {
+            return;
+        }
+        let mut extra = Vec::new();
+        for (tq, table) in &self.current.tables {
+            let Some(want_table) = self.desired.tables.get(tq) else { continue };
+            for c in table.constraints.values() {
+                let ConstraintKind::ForeignKey(fk) = &c.kind else { continue };
+                let mut cols = fk.ref_columns.clone();
+                cols.sort();
+                if !gone.contains(&(fk.ref_table.clone(), cols)) {
+                    continue;
+                }
+                // Already dropped (changed or removed) by the table diff?
+                let already = self.changes.iter().any(|ch| {
+                    matches!(ch, Change::DropConstraint { table, constraint } if table == tq && constraint.name == c.name)
+                });
+                if already {
+                    continue;
+                }
+                extra.push(Change::DropConstraint {
+                    table: tq.clone(),
+                    constraint: c.clone(),
+                });
+                if let Some(w) = want_table.constraints.get(&c.name) {
+                    extra.push(Change::AddConstraint {
+                        table: tq.clone(),
+                        constraint: w.clone(),
+                        existing_table: true,
+                    });
+                }
+            }
+        }
+        self.changes.extend(extra);
+    }
+
+    fn views(&mut self) {
+        // Views over changed columns or recreated relations must be dropped
+        // and created again, and so must the views over those.
+        let mut dirty: BTreeSet<QualifiedName> = BTreeSet::new();
+        loop {
+            let before = dirty.len();
+            for (qn, v) in &self.current.views {
+                if dirty.contains(qn) {
+                    continue;
+                }
+                let changed = self.desired.views.get(qn) != Some(v)
+                    || v.column_deps.iter().any(|d| self.touched_columns.contains(d))
+                    || v.depends_on.iter().any(|r| self.touched_relations.contains(r) || dirty.contains(r));
+                if changed {
+                    dirty.insert(qn.clone());
+                }
+            }
+            if dirty.len() == before {
+                break;
+            }
+        }
+        for qn in &dirty {
+            self.touched_relations.insert(qn.clone());
+            if let Some(v) = self.current.views.get(qn) {
+                self.changes.push(Change::DropView(v.clone()));
+            }
+        }
+        for (qn, v) in &self.desired.views {
+            if !self.current.views.contains_key(qn) || dirty.contains(qn) {
+                self.changes.push(Change::CreateView(v.clone()));
+            } else if let Some(cur) = self.current.views.get(qn)
+                && cur.comment != v.comment
+            {
+                self.changes.push(Change::Comment {
+                    target: CommentTarget::View(qn.clone(), v.materialized),
+                    comment: v.comment.clone(),
+                });
+            }
+        }
+    }
+
+    /// Refuses changes that would break an unmanaged object.
+    fn check_external(&self, external: &[ExternalDependency]) -> Result<(), Refusal> {
+        let dropped_tables: BTreeSet<&QualifiedName> = self
+            .changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::DropTable(t) => Some(&t.name),
+                Change::DropView(v) => Some(&v.name),
+                _ => None,
+            })
+            .collect();
+        let swapped: BTreeSet<&QualifiedName> = self
+            .changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::RecreateEnum { from, .. } | Change::DropEnum(from) => Some(&from.name),
+                _ => None,
+            })
+            .collect();
+        for dep in external {
+            if let Some(ty) = &dep.enum_type {
+                if swapped.contains(ty) {
+                    return Err(Refusal(format!(
+                        "the plan would change or drop type {ty}, which {} (not managed) uses; \
+                         change that object first or stop ignoring it",
+                        dep.dependent
+                    )));
+                }
+                continue;
+            }
+            let hit_relation = dropped_tables.contains(&dep.on);
+            let hit_column = dep
+                .column
+                .as_ref()
+                .is_some_and(|c| self.touched_columns.contains(&(dep.on.clone(), c.clone())));
+            if hit_relation || hit_column {
+                let what = match &dep.column {
+                    Some(c) if hit_column => format!("column {}.{c}", dep.on),
+                    _ => format!("{}", dep.on),
+                };
+                return Err(Refusal(format!(
+                    "the plan would drop or rewrite {what}, which {} (not managed) depends on; \
+                     reconcile never drops or rewrites unmanaged objects (no CASCADE)",
+                    dep.dependent
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn rename_in_constraint(kind: &mut ConstraintKind, old: &str, new: &str) {
+    let rename = |cols: &mut Vec<String>| {
+        for c in cols {
+            if c == old {
+                *c = new.to_string();
+            }
+        }
+    };
+    match kind {
+        ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns } => rename(columns),
+        ConstraintKind::ForeignKey(fk) => rename(&mut fk.columns),
+        ConstraintKind::Check { .. } => {}
+    }
+}
+
+/// Groups changes by table, for the text plan's summary.
+pub fn count_by_kind(changes: &[Change]) -> BTreeMap<&'static str, usize> {
+    let mut out = BTreeMap::new();
+    for c in changes {
+        let k = match c {
+            Change::CreateSchema(_)
+            | Change::CreateExtension(_)
+            | Change::CreateEnum(_)
+            | Change::CreateSequence(_)
+            | Change::CreateTable(_)
+            | Change::AddColumn { .. }
+            | Change::AddConstraint { .. }
+            | Change::CreateIndex { .. }
+            | Change::CreateView(_)
+            | Change::AddEnumValue { .. } => "create",
+            Change::DropExtension(_)
+            | Change::DropEnum(_)
+            | Change::DropSequence(_)
+            | Change::DropTable(_)
+            | Change::DropColumn { .. }
+            | Change::DropConstraint { .. }
+            | Change::DropIndex { .. }
+            | Change::DropView(_) => "drop",
+            _ => "alter",
+        };
+        *out.entry(k).or_insert(0) += 1;
+    }
+    out
+}

@@ -1,0 +1,413 @@
+//! Plans: ordered SQL steps with hazards, and how they print.
+
+pub mod hazard;
+pub mod order;
+pub(crate) mod steps;
+
+use crate::diff::{self, Change};
+use crate::error::{Error, Result};
+use crate::introspect::ExternalDependency;
+use crate::model::{ObjectKey, Schema, quote_ident};
+use hazard::{Hazard, HazardKind};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use steps::Phase;
+
+/// What a step does to its object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Creates the object.
+    Create,
+    /// Changes it in place.
+    Alter,
+    /// Renames it.
+    Rename,
+    /// Drops it.
+    Drop,
+}
+
+impl Action {
+    fn symbol(self) -> char {
+        match self {
+            Action::Create => '+',
+            Action::Alter => '~',
+            Action::Rename => '>',
+            Action::Drop => '-',
+        }
+    }
+
+    fn word(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Alter => "alter",
+            Action::Rename => "rename",
+            Action::Drop => "drop",
+        }
+    }
+}
+
+/// What a step creates, drops and needs; used only for ordering.
+#[derive(Debug, Clone, Default)]
+pub struct StepDeps {
+    /// Objects that exist in their new state after the step.
+    pub creates: Vec<ObjectKey>,
+    /// Objects that no longer exist (in their old state) after the step.
+    pub drops: Vec<ObjectKey>,
+    /// Objects that must exist in their new state before the step.
+    pub needs_new: Vec<ObjectKey>,
+    /// Objects that must still exist in their old state when the step runs.
+    pub needs_old: Vec<ObjectKey>,
+}
+
+/// One step of a plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    /// What the step does to its object.
+    pub action: Action,
+    /// The object it touches.
+    #[serde(serialize_with = "display")]
+    pub object: ObjectKey,
+    /// One line for humans.
+    pub description: String,
+    /// The SQL statements, run in order.
+    pub sql: Vec<String>,
+    /// Its hazards.
+    pub hazards: Vec<Hazard>,
+    /// Runs inside the plan's transaction.
+    pub transactional: bool,
+    /// The schema unqualified names in the SQL resolve in.
+    #[serde(skip)]
+    pub schema: Option<String>,
+    #[serde(skip)]
+    pub(crate) phase: Phase,
+    /// Ordering information.
+    #[serde(skip)]
+    pub deps: StepDeps,
+}
+
+fn display<S: serde::Serializer>(k: &ObjectKey, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_str(k)
+}
+
+fn key_schema(k: &ObjectKey) -> Option<String> {
+    match k {
+        ObjectKey::Schema(_) | ObjectKey::Extension(_) => None,
+        ObjectKey::Type(q) | ObjectKey::Sequence(q) | ObjectKey::Relation(q) => Some(q.schema.clone()),
+        ObjectKey::Column(q, _) | ObjectKey::Constraint(q, _) | ObjectKey::Index(q, _) => Some(q.schema.clone()),
+    }
+}
+
+impl Step {
+    pub(crate) fn new(action: Action, object: ObjectKey, description: String, sql: Vec<String>, phase: Phase) -> Step {
+        Step {
+            action,
+            schema: key_schema(&object),
+            object,
+            description,
+            sql,
+            hazards: Vec::new(),
+            transactional: true,
+            phase,
+            deps: StepDeps::default(),
+        }
+    }
+
+    pub(crate) fn creates(mut self, keys: impl IntoIterator<Item = ObjectKey>) -> Step {
+        self.deps.creates.extend(keys);
+        self
+    }
+
+    pub(crate) fn drops(mut self, keys: impl IntoIterator<Item = ObjectKey>) -> Step {
+        self.deps.drops.extend(keys);
+        self
+    }
+
+    pub(crate) fn needs_new(mut self, keys: impl IntoIterator<Item = ObjectKey>) -> Step {
+        self.deps.needs_new.extend(keys);
+        self
+    }
+
+    pub(crate) fn needs_old(mut self, keys: impl IntoIterator<Item = ObjectKey>) -> Step {
+        self.deps.needs_old.extend(keys);
+        self
+    }
+
+    /// Whether the step carries a hazard of this kind.
+    pub fn has(&self, kind: HazardKind) -> bool {
+        self.hazards.iter().any(|h| h.kind == kind)
+    }
+}
+
+/// Where the plan came from, for its header.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PlanContext {
+    /// The schema file as named by the user.
+    pub source: Option<String>,
+    /// SHA-256 of the schema file.
+    pub source_hash: Option<String>,
+    /// Fingerprint of the database's managed schema; `None` when planned offline.
+    pub fingerprint: Option<String>,
+    /// Schemas present in the database but not declared.
+    pub unmanaged_schemas: Vec<String>,
+    /// `lock_timeout` written into the script.
+    pub lock_timeout: String,
+}
+
+/// An ordered list of steps.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    /// Header information.
+    #[serde(flatten)]
+    pub context: PlanContext,
+    /// Steps in execution order: all transactional steps, then the others.
+    pub steps: Vec<Step>,
+    /// Search path extras (extension schemas) appended to each step's schema.
+    #[serde(skip)]
+    pub extra_search_path: Vec<String>,
+    #[serde(skip)]
+    graph_dot: String,
+}
+
+/// Hex fingerprint of a model: covers every managed object.
+pub fn fingerprint(schema: &Schema) -> String {
+    let json = serde_json::to_string(schema).unwrap_or_default();
+    crate::load::sha256_hex(json.as_bytes())
+}
+
+/// Computes the plan from `current` to `desired`.
+pub fn make_plan(
+    current: &Schema,
+    desired: &Schema,
+    existing_schemas: &BTreeSet<String>,
+    external: &[ExternalDependency],
+    context: PlanContext,
+) -> Result<Plan> {
+    let changes: Vec<Change> = diff::diff(current, desired, existing_schemas, external).map_err(|r| Error::Plan(r.0))?;
+    let mut steps = steps::build_steps(&changes, current, desired);
+    keep_needed_indexes_in_transaction(&mut steps);
+    let graph = order::StepGraph::build(&steps);
+    let order = graph.order(&steps).map_err(|cycle| {
+        Error::Plan(format!(
+            "the changes depend on each other in a cycle and cannot be ordered: {}",
+            cycle.join(" -> ")
+        ))
+    })?;
+    let graph_dot = graph.dot(&steps);
+    let mut slots: Vec<Option<Step>> = steps.into_iter().map(Some).collect();
+    let mut ordered: Vec<Step> = order.iter().filter_map(|&i| slots[i].take()).collect();
+    // Steps outside the transaction run after it; ordering already puts them
+    // last unless a dependency forbids it, which is checked here.
+    if let Some(first_outside) = ordered.iter().position(|s| !s.transactional)
+        && ordered[first_outside..].iter().any(|s| s.transactional)
+    {
+        ordered.sort_by_key(|s| !s.transactional);
+    }
+    let mut extra: Vec<String> = desired.extensions.values().map(|e| e.schema.clone()).collect();
+    extra.sort();
+    extra.dedup();
+    Ok(Plan {
+        context,
+        steps: ordered,
+        extra_search_path: extra,
+        graph_dot,
+    })
+}
+
+/// A concurrent build cannot serve a step inside the transaction: when one
+/// needs the index (a foreign key on a unique index), build it inside.
+fn keep_needed_indexes_in_transaction(steps: &mut [Step]) {
+    let needed: BTreeSet<ObjectKey> = steps
+        .iter()
+        .filter(|s| s.transactional)
+        .flat_map(|s| s.deps.needs_new.iter().cloned())
+        .collect();
+    for s in steps.iter_mut() {
+        if s.phase == Phase::Concurrent && matches!(s.object, ObjectKey::Index(..)) && needed.contains(&s.object) {
+            s.transactional = true;
+            s.phase = Phase::CreateIndex;
+            for q in &mut s.sql {
+                *q = q.replacen("CONCURRENTLY IF NOT EXISTS ", "", 1);
+            }
+            s.hazards = vec![Hazard::new(
+                HazardKind::LongLock,
+                "built inside the transaction (another step needs it), blocking writes to the table",
+            )];
+        }
+    }
+}
+
+impl Plan {
+    /// Whether the plan has no steps.
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// Steps with a `data_loss` hazard.
+    pub fn destructive_steps(&self) -> Vec<&Step> {
+        self.steps.iter().filter(|s| s.has(HazardKind::DataLoss)).collect()
+    }
+
+    /// The dependency graph as Graphviz DOT.
+    pub fn dot(&self) -> &str {
+        &self.graph_dot
+    }
+
+    /// The `SET search_path` value for a step.
+    pub fn search_path(&self, step: &Step) -> Option<String> {
+        let schema = step.schema.as_ref()?;
+        let mut parts = vec![quote_ident(schema)];
+        for e in &self.extra_search_path {
+            let q = quote_ident(e);
+            if !parts.contains(&q) {
+                parts.push(q);
+            }
+        }
+        Some(parts.join(", "))
+    }
+
+    fn counts(&self) -> (BTreeMap<&'static str, usize>, BTreeMap<HazardKind, usize>) {
+        let mut actions = BTreeMap::new();
+        let mut hazards = BTreeMap::new();
+        for s in &self.steps {
+            *actions.entry(s.action.word()).or_insert(0) += 1;
+            let kinds: BTreeSet<HazardKind> = s.hazards.iter().map(|h| h.kind).collect();
+            for k in kinds {
+                *hazards.entry(k).or_insert(0) += 1;
+            }
+        }
+        (actions, hazards)
+    }
+
+    fn summary(&self) -> String {
+        let (actions, _) = self.counts();
+        let parts: Vec<String> = ["create", "alter", "rename", "drop"]
+            .iter()
+            .filter_map(|k| actions.get(k).map(|n| format!("{n} {k}")))
+            .collect();
+        format!(
+            "{} step{}{}",
+            self.steps.len(),
+            if self.steps.len() == 1 { "" } else { "s" },
+            if parts.is_empty() { String::new() } else { format!(" ({})", parts.join(", ")) }
+        )
+    }
+
+    fn hazard_summary(&self) -> String {
+        let (_, hazards) = self.counts();
+        if hazards.is_empty() {
+            return "none".to_string();
+        }
+        hazards
+            .iter()
+            .map(|(k, n)| format!("{k} ({n} step{})", if *n == 1 { "" } else { "s" }))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn header(&self, comment: &str) -> Vec<String> {
+        let c = &self.context;
+        let mut lines = vec![format!("{comment}reconcile plan")];
+        if let Some(src) = &c.source {
+            lines.push(format!(
+                "{comment}schema: {src}{}",
+                c.source_hash.as_ref().map(|h| format!(" (sha256 {h})")).unwrap_or_default()
+            ));
+        }
+        lines.push(match &c.fingerprint {
+            Some(f) => format!("{comment}database fingerprint: {f}"),
+            None => format!("{comment}database: none given; planned against an empty database"),
+        });
+        lines.push(format!("{comment}changes: {}", self.summary()));
+        lines.push(format!("{comment}hazards: {}", self.hazard_summary()));
+        if !c.unmanaged_schemas.is_empty() {
+            lines.push(format!(
+                "{comment}schemas present but not managed (left alone): {}",
+                c.unmanaged_schemas.join(", ")
+            ));
+        }
+        lines
+    }
+
+    /// The plan as a runnable SQL script with a comment header.
+    pub fn to_sql(&self) -> String {
+        let mut out = self.header("-- ").join("\n");
+        out.push('\n');
+        if self.steps.is_empty() {
+            out.push_str("-- no changes\n");
+            return out;
+        }
+        out.push_str(&format!("\nSET lock_timeout = {};\n", crate::model::quote_literal(&self.context.lock_timeout)));
+        let total = self.steps.len();
+        let mut in_tx = false;
+        let mut path: Option<String> = None;
+        for (i, s) in self.steps.iter().enumerate() {
+            if s.transactional && !in_tx {
+                out.push_str("BEGIN;\n");
+                in_tx = true;
+            }
+            if !s.transactional && in_tx {
+                out.push_str("\nCOMMIT;\n");
+                in_tx = false;
+            }
+            out.push_str(&format!("\n-- {}/{total} {}\n", i + 1, s.description));
+            for h in &s.hazards {
+                out.push_str(&format!("--   hazard {}: {}\n", h.kind, h.reason));
+            }
+            let want = self.search_path(s);
+            if want.is_some() && want != path {
+                out.push_str(&format!("SET search_path TO {};\n", want.clone().unwrap_or_default()));
+                path = want;
+            }
+            for q in &s.sql {
+                out.push_str(q);
+                out.push_str(";\n");
+            }
+        }
+        if in_tx {
+            out.push_str("\nCOMMIT;\n");
+        }
+        out
+    }
+
+    /// The plan for humans, Terraform-style.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let target = match &self.context.fingerprint {
+            Some(f) => format!("the database (fingerprint {})", &f[..f.len().min(12)]),
+            None => "an empty database".to_string(),
+        };
+        if self.steps.is_empty() {
+            out.push_str(&format!("No changes: {target} matches the schema.\n"));
+            return out;
+        }
+        out.push_str(&format!("Plan against {target}: {}.\n", self.summary()));
+        let destructive = self.destructive_steps().len();
+        if destructive > 0 {
+            out.push_str(&format!(
+                "!! {destructive} step{} lose{} data; apply needs --allow-destructive.\n",
+                if destructive == 1 { "" } else { "s" },
+                if destructive == 1 { "s" } else { "" }
+            ));
+        }
+        out.push('\n');
+        for s in &self.steps {
+            out.push_str(&format!("  {} {}\n", s.action.symbol(), s.description));
+            for h in &s.hazards {
+                out.push_str(&format!("      ! {}: {}\n", h.kind, h.reason));
+            }
+        }
+        if !self.context.unmanaged_schemas.is_empty() {
+            out.push_str(&format!(
+                "\nSchemas present but not managed (left alone): {}\n",
+                self.context.unmanaged_schemas.join(", ")
+            ));
+        }
+        out
+    }
+
+    /// The plan as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+    }
+}
