@@ -14,3 +14,6 @@ pub mod load;
 pub mod introspect;
 pub mod diff;
 pub mod plan;
+pub mod apply;
+pub mod cli;
+pub mod commands;

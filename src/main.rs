@@ -1,3 +1,19 @@
-fn main() {
-    println!("Hello, world!");
+use clap::Parser;
+use std::io::Write;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = reconcile::cli::Cli::parse();
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let result = reconcile::commands::run(cli, &mut stdout.lock(), &mut stderr.lock());
+    match result {
+        Ok(status) => ExitCode::from(status.code()),
+        // A closed pipe (`reconcile plan | head`) is not an error.
+        Err(reconcile::error::Error::Io { message, .. }) if message.contains("Broken pipe") => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(stderr.lock(), "error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
 }

@@ -4,7 +4,7 @@
 //! catalog stores them). This module is the one place that decides when a name
 //! needs double quotes in generated SQL.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use std::fmt;
 
 /// Words that must be quoted when used as identifiers: PostgreSQL's reserved
@@ -54,7 +54,7 @@ pub fn quote_literal(value: &str) -> String {
 }
 
 /// A schema-qualified object name.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct QualifiedName {
     /// The schema the object lives in.
     pub schema: String,
@@ -74,6 +74,13 @@ impl QualifiedName {
     /// The quoted SQL form, `schema.name`.
     pub fn sql(&self) -> String {
         format!("{}.{}", quote_ident(&self.schema), quote_ident(&self.name))
+    }
+}
+
+/// Serialized as its quoted SQL form, so it can key a JSON map.
+impl Serialize for QualifiedName {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.sql())
     }
 }
 

@@ -171,7 +171,9 @@ pub struct Plan {
 
 /// Hex fingerprint of a model: covers every managed object.
 pub fn fingerprint(schema: &Schema) -> String {
-    let json = serde_json::to_string(schema).unwrap_or_default();
+    // Every key of the model serializes as a string, so this cannot fail;
+    // should it ever, the Debug form still covers every field.
+    let json = serde_json::to_string(schema).unwrap_or_else(|_| format!("{schema:?}"));
     crate::load::sha256_hex(json.as_bytes())
 }
 

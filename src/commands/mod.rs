@@ -1,0 +1,158 @@
+//! One function per subcommand; each returns the exit status.
+
+mod apply;
+mod diff;
+mod plan;
+
+use crate::cli::{Cli, Command, Format, GlobalArgs};
+use crate::error::{Error, Result};
+use crate::introspect::{self, Catalog};
+use crate::load::{self, Desired, IgnoreRules};
+use crate::plan::{Plan, PlanContext, fingerprint, make_plan};
+use postgres::Client;
+use std::collections::BTreeSet;
+use std::io::Write;
+
+/// Process exit status (SPEC §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0: success, no changes.
+    Success,
+    /// 2: changes present.
+    Changes,
+}
+
+impl ExitStatus {
+    /// The numeric code.
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Success => 0,
+            ExitStatus::Changes => 2,
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitStatus> {
+    match cli.command {
+        Command::Plan(args) => plan::run(&cli.global, &args, out, err),
+        Command::Apply(args) => apply::run(&cli.global, &args, out, err),
+        Command::Diff(args) => diff::run(&cli.global, &args, out),
+        Command::Validate => validate(&cli.global, out),
+        Command::Graph => graph(&cli.global, out),
+    }
+}
+
+/// Loads `ignore.yaml` and `schema.yaml`; no connection is made before both are valid.
+pub(crate) fn load_inputs(global: &GlobalArgs) -> Result<(Desired, IgnoreRules)> {
+    let (path, explicit) = match &global.ignore {
+        Some(p) => (p.as_str(), true),
+        None => ("ignore.yaml", false),
+    };
+    let ignore = load::load_ignore_file(path, explicit)?;
+    let desired = load::load_schema_file(&global.schema, &ignore)?;
+    Ok((desired, ignore))
+}
+
+/// Introspects the database and plans towards `desired`.
+pub(crate) fn plan_database(
+    client: &mut Client,
+    desired: &Desired,
+    ignore: &IgnoreRules,
+    source: &str,
+    lock_timeout: &str,
+) -> Result<(Plan, Catalog)> {
+    let catalog = introspect::introspect(client, &desired.schema.schemas, ignore)?;
+    let mut want = desired.schema.clone();
+    introspect::align_view_queries(client, &mut want, &catalog.schema)?;
+    let context = PlanContext {
+        source: Some(source.to_string()),
+        source_hash: Some(desired.source_hash.clone()),
+        fingerprint: Some(fingerprint(&catalog.schema)),
+        unmanaged_schemas: catalog
+            .existing_schemas
+            .iter()
+            .filter(|s| !desired.schema.schemas.contains(*s) && ignore.schema(s).is_none())
+            .cloned()
+            .collect(),
+        lock_timeout: lock_timeout.to_string(),
+    };
+    let plan = make_plan(
+        &catalog.schema,
+        &want,
+        &catalog.existing_schemas,
+        &catalog.external,
+        context,
+    )?;
+    Ok((plan, catalog))
+}
+
+/// Plans against an empty database (no URL given).
+pub(crate) fn plan_offline(desired: &Desired, source: &str, lock_timeout: &str) -> Result<Plan> {
+    let current = crate::model::Schema {
+        schemas: desired.schema.schemas.clone(),
+        ..Default::default()
+    };
+    let existing: BTreeSet<String> = std::iter::once("public".to_string()).collect();
+    make_plan(
+        &current,
+        &desired.schema,
+        &existing,
+        &[],
+        PlanContext {
+            source: Some(source.to_string()),
+            source_hash: Some(desired.source_hash.clone()),
+            fingerprint: None,
+            unmanaged_schemas: Vec::new(),
+            lock_timeout: lock_timeout.to_string(),
+        },
+    )
+}
+
+/// Renders a plan in the chosen format.
+pub(crate) fn render(plan: &Plan, format: Format) -> String {
+    match format {
+        Format::Sql => plan.to_sql(),
+        Format::Text => plan.to_text(),
+        Format::Json => plan.to_json(),
+    }
+}
+
+fn write_out(out: &mut dyn Write, text: &str) -> Result<()> {
+    out.write_all(text.as_bytes()).map_err(|e| Error::Io {
+        path: "<stdout>".to_string(),
+        message: e.to_string(),
+    })
+}
+
+fn validate(global: &GlobalArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+    let (desired, _) = load_inputs(global)?;
+    let s = &desired.schema;
+    write_out(
+        out,
+        &format!(
+            "{} is valid: {} schema(s), {} table(s), {} view(s), {} enum(s), {} sequence(s), {} extension(s)\n",
+            global.schema,
+            s.schemas.len(),
+            s.tables.len(),
+            s.views.len(),
+            s.enums.len(),
+            s.sequences.len(),
+            s.extensions.len()
+        ),
+    )?;
+    Ok(ExitStatus::Success)
+}
+
+fn graph(global: &GlobalArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+    let (desired, ignore) = load_inputs(global)?;
+    let plan = match &global.database_url {
+        Some(url) => {
+            let mut client = introspect::connect(url)?;
+            plan_database(&mut client, &desired, &ignore, &global.schema, "5s")?.0
+        }
+        None => plan_offline(&desired, &global.schema, "5s")?,
+    };
+    write_out(out, plan.dot())?;
+    Ok(ExitStatus::Success)
+}

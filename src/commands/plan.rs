@@ -1,0 +1,34 @@
+//! `reconcile plan`.
+
+use super::{ExitStatus, load_inputs, plan_database, plan_offline, render, write_out};
+use crate::apply::{SessionOptions, configure_session, parse_duration};
+use crate::cli::{GlobalArgs, PlanArgs};
+use crate::error::{Error, Result};
+use crate::introspect;
+use std::io::Write;
+
+pub(super) fn run(global: &GlobalArgs, args: &PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitStatus> {
+    let lock_timeout = parse_duration(&args.lock_timeout)?;
+    let (desired, ignore) = load_inputs(global)?;
+    let plan = match &global.database_url {
+        Some(url) => {
+            let mut client = introspect::connect(url)?;
+            configure_session(&mut client, &SessionOptions { lock_timeout, statement_timeout: None })?;
+            plan_database(&mut client, &desired, &ignore, &global.schema, &args.lock_timeout)?.0
+        }
+        None => plan_offline(&desired, &global.schema, &args.lock_timeout)?,
+    };
+    let text = render(&plan, args.format);
+    write_out(out, &text)?;
+    if let Some(path) = &args.out {
+        std::fs::write(path, &text).map_err(|e| Error::Io {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        let _ = writeln!(err, "plan written to {path}");
+    }
+    if args.check && !plan.is_empty() {
+        return Ok(ExitStatus::Changes);
+    }
+    Ok(ExitStatus::Success)
+}
