@@ -16,11 +16,15 @@ const ADVISORY_LOCK_KEY: i64 = 0x7265_636f_6e63_696c;
 /// Parses PostgreSQL duration syntax (`500ms`, `5s`, `1min`, `2h`, plain ms).
 pub fn parse_duration(text: &str) -> Result<Duration> {
     let t = text.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let value: f64 = num
-        .parse()
-        .map_err(|_| Error::Usage(format!("invalid duration `{text}` (use e.g. 500ms, 5s, 1min)")))?;
+    let value: f64 = num.parse().map_err(|_| {
+        Error::Usage(format!(
+            "invalid duration `{text}` (use e.g. 500ms, 5s, 1min)"
+        ))
+    })?;
     let ms = match unit.trim() {
         "" | "ms" => value,
         "us" => value / 1000.0,
@@ -109,10 +113,10 @@ fn step_error(step: &Step, index: usize, total: usize, e: &postgres::Error, in_t
     ))
 }
 
-fn statements(plan: &Plan, step: &Step, local: bool) -> String {
+fn statements(plan: &Plan, step: &Step) -> String {
     let mut sql = String::new();
     if let Some(path) = plan.search_path(step) {
-        sql.push_str(&format!("SET {}search_path TO {path};\n", if local { "LOCAL " } else { "" }));
+        sql.push_str(&format!("SET LOCAL search_path TO {path};\n"));
     }
     for q in &step.sql {
         sql.push_str(q);
@@ -125,8 +129,13 @@ fn statements(plan: &Plan, step: &Step, local: bool) -> String {
 pub fn run_steps(client: &mut Client, plan: &Plan) -> Result<()> {
     let total = plan.steps.len();
     let mut tx = client.transaction()?;
-    for (i, step) in plan.steps.iter().enumerate().filter(|(_, s)| s.transactional) {
-        if let Err(e) = tx.batch_execute(&statements(plan, step, true)) {
+    for (i, step) in plan
+        .steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.transactional)
+    {
+        if let Err(e) = tx.batch_execute(&statements(plan, step)) {
             let err = step_error(step, i + 1, total, &e, true);
             let _ = tx.rollback();
             return Err(err);
@@ -134,10 +143,24 @@ pub fn run_steps(client: &mut Client, plan: &Plan) -> Result<()> {
     }
     tx.commit()
         .map_err(|e| Error::Database(format!("commit failed: {}", describe_pg_error(&e))))?;
-    for (i, step) in plan.steps.iter().enumerate().filter(|(_, s)| !s.transactional) {
-        client
-            .batch_execute(&statements(plan, step, false))
-            .map_err(|e| step_error(step, i + 1, total, &e, false))?;
+    for (i, step) in plan
+        .steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s.transactional)
+    {
+        // One statement per message: several in one message form an implicit
+        // transaction block, where CONCURRENTLY is refused.
+        if let Some(path) = plan.search_path(step) {
+            client
+                .batch_execute(&format!("SET search_path TO {path}"))
+                .map_err(|e| step_error(step, i + 1, total, &e, false))?;
+        }
+        for q in &step.sql {
+            client
+                .batch_execute(q)
+                .map_err(|e| step_error(step, i + 1, total, &e, false))?;
+        }
     }
     let _ = client.batch_execute("RESET search_path");
     Ok(())

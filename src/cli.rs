@@ -22,13 +22,24 @@ pub struct Cli {
 #[derive(Debug, Args, Clone)]
 pub struct GlobalArgs {
     /// The desired schema.
-    #[arg(long, global = true, default_value = "schema.yaml", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "schema.yaml",
+        value_name = "FILE"
+    )]
     pub schema: String,
     /// Objects never to touch (default: ignore.yaml when it exists).
     #[arg(long, global = true, value_name = "FILE")]
     pub ignore: Option<String>,
     /// The database (default: $DATABASE_URL). Passwords are never printed.
-    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
     pub database_url: Option<String>,
 }
 

@@ -7,13 +7,13 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
-pub mod model;
-pub mod sql;
-pub mod error;
-pub mod load;
-pub mod introspect;
-pub mod diff;
-pub mod plan;
 pub mod apply;
 pub mod cli;
 pub mod commands;
+pub mod diff;
+pub mod error;
+pub mod introspect;
+pub mod load;
+pub mod model;
+pub mod plan;
+pub mod sql;

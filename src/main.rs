@@ -10,7 +10,9 @@ fn main() -> ExitCode {
     match result {
         Ok(status) => ExitCode::from(status.code()),
         // A closed pipe (`reconcile plan | head`) is not an error.
-        Err(reconcile::error::Error::Io { message, .. }) if message.contains("Broken pipe") => ExitCode::SUCCESS,
+        Err(reconcile::error::Error::Io { message, .. }) if message.contains("Broken pipe") => {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             let _ = writeln!(stderr.lock(), "error: {e}");
             ExitCode::from(e.exit_code())

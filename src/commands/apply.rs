@@ -11,10 +11,19 @@ use crate::introspect;
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Instant;
 
-pub(super) fn run(global: &GlobalArgs, args: &ApplyArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitStatus> {
+pub(super) fn run(
+    global: &GlobalArgs,
+    args: &ApplyArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitStatus> {
     let session = SessionOptions {
         lock_timeout: parse_duration(&args.lock_timeout)?,
-        statement_timeout: args.statement_timeout.as_deref().map(parse_duration).transpose()?,
+        statement_timeout: args
+            .statement_timeout
+            .as_deref()
+            .map(parse_duration)
+            .transpose()?,
     };
     let (desired, ignore) = load_inputs(global)?;
     let Some(url) = &global.database_url else {
@@ -26,14 +35,23 @@ pub(super) fn run(global: &GlobalArgs, args: &ApplyArgs, out: &mut dyn Write, er
     configure_session(&mut client, &session)?;
     take_advisory_lock(&mut client, session.lock_timeout)?;
     let result = (|| -> Result<ExitStatus> {
-        let (plan, _) = plan_database(&mut client, &desired, &ignore, &global.schema, &args.lock_timeout)?;
+        let (plan, _) = plan_database(
+            &mut client,
+            &desired,
+            &ignore,
+            &global.schema,
+            &args.lock_timeout,
+        )?;
         write_out(out, &render(&plan, args.format))?;
         if plan.is_empty() || args.dry_run {
             return Ok(ExitStatus::Success);
         }
         let destructive = plan.destructive_steps();
         if !destructive.is_empty() && !args.allow_destructive {
-            let list: Vec<String> = destructive.iter().map(|s| format!("  - {}", s.description)).collect();
+            let list: Vec<String> = destructive
+                .iter()
+                .map(|s| format!("  - {}", s.description))
+                .collect();
             return Err(Error::Refused(format!(
                 "refusing to apply: {} step(s) lose data; rerun with --allow-destructive to allow them:\n{}\nnothing was changed",
                 destructive.len(),
@@ -58,7 +76,13 @@ pub(super) fn run(global: &GlobalArgs, args: &ApplyArgs, out: &mut dyn Write, er
         let start = Instant::now();
         run_steps(&mut client, &plan)?;
         let elapsed = start.elapsed();
-        let (after, _) = plan_database(&mut client, &desired, &ignore, &global.schema, &args.lock_timeout)?;
+        let (after, _) = plan_database(
+            &mut client,
+            &desired,
+            &ignore,
+            &global.schema,
+            &args.lock_timeout,
+        )?;
         if !after.is_empty() {
             return Err(Error::Database(format!(
                 "applied {} step(s), but the database still differs from the schema; remaining plan:\n{}",

@@ -44,7 +44,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
 }
 
 /// Loads `ignore.yaml` and `schema.yaml`; no connection is made before both are valid.
-pub(crate) fn load_inputs(global: &GlobalArgs) -> Result<(Desired, IgnoreRules)> {
+pub fn load_inputs(global: &GlobalArgs) -> Result<(Desired, IgnoreRules)> {
     let (path, explicit) = match &global.ignore {
         Some(p) => (p.as_str(), true),
         None => ("ignore.yaml", false),
@@ -55,7 +55,7 @@ pub(crate) fn load_inputs(global: &GlobalArgs) -> Result<(Desired, IgnoreRules)>
 }
 
 /// Introspects the database and plans towards `desired`.
-pub(crate) fn plan_database(
+pub fn plan_database(
     client: &mut Client,
     desired: &Desired,
     ignore: &IgnoreRules,

@@ -7,14 +7,32 @@ use crate::error::{Error, Result};
 use crate::introspect;
 use std::io::Write;
 
-pub(super) fn run(global: &GlobalArgs, args: &PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitStatus> {
+pub(super) fn run(
+    global: &GlobalArgs,
+    args: &PlanArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitStatus> {
     let lock_timeout = parse_duration(&args.lock_timeout)?;
     let (desired, ignore) = load_inputs(global)?;
     let plan = match &global.database_url {
         Some(url) => {
             let mut client = introspect::connect(url)?;
-            configure_session(&mut client, &SessionOptions { lock_timeout, statement_timeout: None })?;
-            plan_database(&mut client, &desired, &ignore, &global.schema, &args.lock_timeout)?.0
+            configure_session(
+                &mut client,
+                &SessionOptions {
+                    lock_timeout,
+                    statement_timeout: None,
+                },
+            )?;
+            plan_database(
+                &mut client,
+                &desired,
+                &ignore,
+                &global.schema,
+                &args.lock_timeout,
+            )?
+            .0
         }
         None => plan_offline(&desired, &global.schema, &args.lock_timeout)?,
     };

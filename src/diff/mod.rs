@@ -142,6 +142,13 @@ pub enum Change {
         /// The constraint.
         constraint: Constraint,
     },
+    /// `ALTER TABLE ... VALIDATE CONSTRAINT` for one left `NOT VALID`.
+    ValidateConstraint {
+        /// Table.
+        table: QualifiedName,
+        /// Constraint name.
+        name: String,
+    },
     /// `ALTER TABLE ... RENAME CONSTRAINT`.
     RenameConstraint {
         /// Table.
@@ -253,7 +260,9 @@ impl Differ<'_> {
             }
         }
         for (name, ext) in &self.current.extensions {
-            if !self.desired.extensions.contains_key(name) && self.desired.schemas.contains(&ext.schema) {
+            if !self.desired.extensions.contains_key(name)
+                && self.desired.schemas.contains(&ext.schema)
+            {
                 self.changes.push(Change::DropExtension(ext.clone()));
             }
         }
@@ -287,7 +296,9 @@ impl Differ<'_> {
         }
         let mut column_renames = Vec::new();
         for (qn, table) in &self.desired.tables {
-            let Some(cur) = self.current.tables.get(qn) else { continue };
+            let Some(cur) = self.current.tables.get(qn) else {
+                continue;
+            };
             for col in &table.columns {
                 if let Some(old) = &col.renamed_from
                     && cur.column(&col.name).is_none()
@@ -378,7 +389,12 @@ impl Differ<'_> {
             match self.current.enums.get(qn) {
                 None => self.changes.push(Change::CreateEnum(want.clone())),
                 Some(have) if have.values == want.values => {}
-                Some(have) if is_subsequence(&have.values, &want.values) => {
+                Some(have)
+                    if is_subsequence(&have.values, &want.values)
+                        && !self.uses_any_literal(
+                            want.values.iter().filter(|v| !have.values.contains(v)),
+                        ) =>
+                {
                     for (i, v) in want.values.iter().enumerate() {
                         if !have.values.contains(v) {
                             let before = want.values[i + 1..]
@@ -396,7 +412,8 @@ impl Differ<'_> {
                 Some(have) => {
                     let columns = self.enum_columns(qn);
                     for c in &columns {
-                        self.touched_columns.insert((c.table.clone(), c.column.name.clone()));
+                        self.touched_columns
+                            .insert((c.table.clone(), c.column.name.clone()));
                     }
                     self.changes.push(Change::RecreateEnum {
                         from: have.clone(),
@@ -421,19 +438,53 @@ impl Differ<'_> {
         }
     }
 
+    /// Whether a desired expression mentions one of these values as a literal.
+    /// PostgreSQL refuses to use an enum value added in the same transaction,
+    /// so such additions take the type-swap route instead of `ADD VALUE`.
+    fn uses_any_literal<'v>(&self, mut values: impl Iterator<Item = &'v String>) -> bool {
+        let mut texts: Vec<&str> = Vec::new();
+        for t in self.desired.tables.values() {
+            for c in &t.columns {
+                texts.extend(c.default.iter().chain(&c.generated).map(|e| e.sql.as_str()));
+            }
+            for c in t.constraints.values() {
+                if let ConstraintKind::Check { expr } = &c.kind {
+                    texts.push(&expr.sql);
+                }
+            }
+            for i in t.indexes.values() {
+                texts.extend(i.predicate.iter().map(|e| e.sql.as_str()));
+                for k in &i.keys {
+                    if let IndexKey::Expr(e) = k {
+                        texts.push(&e.sql);
+                    }
+                }
+            }
+        }
+        texts.extend(self.desired.views.values().map(|v| v.query.sql.as_str()));
+        values.any(|v| {
+            let lit = crate::model::quote_literal(v);
+            texts.iter().any(|t| t.contains(&lit))
+        })
+    }
+
     /// Managed columns (current, kept in desired) whose type is the enum `qn`.
     fn enum_columns(&self, qn: &QualifiedName) -> Vec<EnumColumn> {
         let sql = qn.sql();
         let array_sql = format!("{sql}[]");
         let mut out = Vec::new();
         for (tq, table) in &self.current.tables {
-            let Some(want_table) = self.desired.tables.get(tq) else { continue };
+            let Some(want_table) = self.desired.tables.get(tq) else {
+                continue;
+            };
             for col in &table.columns {
                 let array = col.ty.sql == array_sql;
                 if col.ty.sql != sql && !array {
                     continue;
                 }
-                let Some(want) = want_table.column(&col.name) else { continue };
+                let Some(want) = want_table.column(&col.name) else {
+                    continue;
+                };
                 if want.ty != col.ty || want.generated.is_some() != col.generated.is_some() {
                     continue;
                 }
@@ -605,10 +656,24 @@ impl Differ<'_> {
         let mut dropped: Vec<&Constraint> = have
             .constraints
             .values()
-            .filter(|c| want.constraints.get(&c.name) != Some(*c))
+            .filter(|c| {
+                want.constraints
+                    .get(&c.name)
+                    .is_none_or(|w| w.kind != c.kind)
+            })
             .collect();
         for c in want.constraints.values() {
             if have.constraints.get(&c.name) == Some(c) {
+                continue;
+            }
+            if let Some(h) = have.constraints.get(&c.name)
+                && h.kind == c.kind
+                && !h.validated
+            {
+                self.changes.push(Change::ValidateConstraint {
+                    table: qn.clone(),
+                    name: c.name.clone(),
+                });
                 continue;
             }
             if !have.constraints.contains_key(&c.name)
@@ -688,8 +753,8 @@ impl Differ<'_> {
         for c in &self.changes {
             match c {
                 Change::DropConstraint { table, constraint } => {
-                    if let ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns } =
-                        &constraint.kind
+                    if let ConstraintKind::PrimaryKey { columns }
+                    | ConstraintKind::Unique { columns } = &constraint.kind
                     {
                         let mut cols = columns.clone();
                         cols.sort();
@@ -716,9 +781,13 @@ impl Differ<'_> {
         }
         let mut extra = Vec::new();
         for (tq, table) in &self.current.tables {
-            let Some(want_table) = self.desired.tables.get(tq) else { continue };
+            let Some(want_table) = self.desired.tables.get(tq) else {
+                continue;
+            };
             for c in table.constraints.values() {
-                let ConstraintKind::ForeignKey(fk) = &c.kind else { continue };
+                let ConstraintKind::ForeignKey(fk) = &c.kind else {
+                    continue;
+                };
                 let mut cols = fk.ref_columns.clone();
                 cols.sort();
                 if !gone.contains(&(fk.ref_table.clone(), cols)) {
@@ -758,8 +827,12 @@ impl Differ<'_> {
                     continue;
                 }
                 let changed = self.desired.views.get(qn) != Some(v)
-                    || v.column_deps.iter().any(|d| self.touched_columns.contains(d))
-                    || v.depends_on.iter().any(|r| self.touched_relations.contains(r) || dirty.contains(r));
+                    || v.column_deps
+                        .iter()
+                        .any(|d| self.touched_columns.contains(d))
+                    || v.depends_on
+                        .iter()
+                        .any(|r| self.touched_relations.contains(r) || dirty.contains(r));
                 if changed {
                     dirty.insert(qn.clone());
                 }
@@ -848,7 +921,9 @@ fn rename_in_constraint(kind: &mut ConstraintKind, old: &str, new: &str) {
         }
     };
     match kind {
-        ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns } => rename(columns),
+        ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns } => {
+            rename(columns)
+        }
         ConstraintKind::ForeignKey(fk) => rename(&mut fk.columns),
         ConstraintKind::Check { .. } => {}
     }

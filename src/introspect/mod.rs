@@ -59,7 +59,9 @@ pub fn connect(url: &str) -> Result<Client> {
 
 fn from_catalog_expr(text: &str, schema: &str, what: &str) -> Result<SqlExpr> {
     normalize::expr(text, schema).map_err(|e| {
-        Error::Database(format!("could not read {what} `{text}` from the catalog: {e}"))
+        Error::Database(format!(
+            "could not read {what} `{text}` from the catalog: {e}"
+        ))
     })
 }
 
@@ -69,8 +71,11 @@ fn catalog_type(text: &str) -> Result<SqlType> {
     let resolve = |schema: Option<&str>, name: &str| {
         Some(QualifiedName::new(schema.unwrap_or("pg_catalog"), name))
     };
-    canonical_type(text, &resolve)
-        .map_err(|e| Error::Database(format!("could not read type `{text}` from the catalog: {e}")))
+    canonical_type(text, &resolve).map_err(|e| {
+        Error::Database(format!(
+            "could not read type `{text}` from the catalog: {e}"
+        ))
+    })
 }
 
 fn action(code: &str) -> FkAction {
@@ -85,7 +90,11 @@ fn action(code: &str) -> FkAction {
 
 /// Reads the managed schemas (`managed`) into the model, skipping what `ignore` matches.
 #[allow(clippy::too_many_lines)]
-pub fn introspect(client: &mut Client, managed: &BTreeSet<String>, ignore: &IgnoreRules) -> Result<Catalog> {
+pub fn introspect(
+    client: &mut Client,
+    managed: &BTreeSet<String>,
+    ignore: &IgnoreRules,
+) -> Result<Catalog> {
     let mut tx = client
         .build_transaction()
         .isolation_level(postgres::IsolationLevel::RepeatableRead)
@@ -171,7 +180,9 @@ pub fn introspect(client: &mut Client, managed: &BTreeSet<String>, ignore: &Igno
         );
     }
     for row in tx.query(include_str!("queries/columns.sql"), &[&schemas])? {
-        let Some(qn) = by_oid.get(&row.get::<_, i64>(0)) else { continue };
+        let Some(qn) = by_oid.get(&row.get::<_, i64>(0)) else {
+            continue;
+        };
         let name: String = row.get(1);
         if ignore.column(qn, &name).is_some() {
             continue;
@@ -219,7 +230,10 @@ pub fn introspect(client: &mut Client, managed: &BTreeSet<String>, ignore: &Igno
         let name: String = row.get(2);
         let contype: String = row.get(3);
         let columns: Vec<String> = row.get(4);
-        let ref_table = match (row.get::<_, Option<String>>(5), row.get::<_, Option<String>>(6)) {
+        let ref_table = match (
+            row.get::<_, Option<String>>(5),
+            row.get::<_, Option<String>>(6),
+        ) {
             (Some(s), Some(n)) => Some(QualifiedName::new(s, n)),
             _ => None,
         };
@@ -276,7 +290,9 @@ pub fn introspect(client: &mut Client, managed: &BTreeSet<String>, ignore: &Igno
         }
     }
     for row in tx.query(include_str!("queries/indexes.sql"), &[&schemas])? {
-        let Some(qn) = by_oid.get(&row.get::<_, i64>(0)).cloned() else { continue };
+        let Some(qn) = by_oid.get(&row.get::<_, i64>(0)).cloned() else {
+            continue;
+        };
         let name: String = row.get(1);
         let key_count = usize::try_from(row.get::<_, i32>(4)).unwrap_or(0);
         let attnums: Vec<i16> = row.get(5);
@@ -290,7 +306,11 @@ pub fn introspect(client: &mut Client, managed: &BTreeSet<String>, ignore: &Igno
             if i < key_count {
                 match (plain, column) {
                     (true, Some(c)) => keys.push(IndexKey::Column(c)),
-                    _ => keys.push(IndexKey::Expr(from_catalog_expr(def, &qn.schema, "an index expression")?)),
+                    _ => keys.push(IndexKey::Expr(from_catalog_expr(
+                        def,
+                        &qn.schema,
+                        "an index expression",
+                    )?)),
                 }
             } else if let Some(c) = column {
                 include.push(c);
@@ -321,9 +341,8 @@ pub fn introspect(client: &mut Client, managed: &BTreeSet<String>, ignore: &Igno
             continue;
         }
         let text: String = row.get(3);
-        let query = normalize::query(&text, &qn.schema).map_err(|e| {
-            Error::Database(format!("could not read the query of view {qn}: {e}"))
-        })?;
+        let query = normalize::query(&text, &qn.schema)
+            .map_err(|e| Error::Database(format!("could not read the query of view {qn}: {e}")))?;
         cat.schema.views.insert(
             qn.clone(),
             View {
@@ -383,7 +402,11 @@ pub fn introspect(client: &mut Client, managed: &BTreeSet<String>, ignore: &Igno
 /// live ones compare equal: each differing query is created as a temporary
 /// view in a transaction that is rolled back, and its `pg_get_viewdef()`
 /// compared with the live view's.
-pub fn align_view_queries(client: &mut Client, desired: &mut Schema, current: &Schema) -> Result<()> {
+pub fn align_view_queries(
+    client: &mut Client,
+    desired: &mut Schema,
+    current: &Schema,
+) -> Result<()> {
     let candidates: Vec<QualifiedName> = desired
         .views
         .iter()
@@ -417,7 +440,10 @@ fn probe_view(tx: &mut Transaction<'_>, schema: &str, query: &str) -> Option<Str
             crate::model::quote_ident(schema)
         ))?;
         // `execute` sends one statement only, whatever the text holds.
-        sp.execute(&format!("CREATE TEMPORARY VIEW reconcile_probe AS {query}"), &[])?;
+        sp.execute(
+            &format!("CREATE TEMPORARY VIEW reconcile_probe AS {query}"),
+            &[],
+        )?;
         sp.batch_execute("SET LOCAL search_path TO pg_catalog")?;
         let row = sp.query_one(
             "SELECT pg_get_viewdef('pg_temp.reconcile_probe'::regclass, true)",

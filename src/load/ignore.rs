@@ -62,7 +62,9 @@ fn compile(
         };
         if pieces.len() > max_parts || pieces.iter().any(|p| p.is_empty()) {
             bad(
-                format!("`{text}` is not a valid pattern (at most {max_parts} dot-separated parts)"),
+                format!(
+                    "`{text}` is not a valid pattern (at most {max_parts} dot-separated parts)"
+                ),
                 errors,
             );
             continue;
@@ -94,7 +96,11 @@ impl IgnoreRules {
             sequences: compile(&raw.sequences, "sequences", 2, file, &mut errors),
             types: compile(&raw.types, "types", 2, file, &mut errors),
         };
-        if errors.is_empty() { Ok(rules) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(rules)
+        } else {
+            Err(errors)
+        }
     }
 
     fn first<'a>(patterns: &'a [Pattern], names: &[&str]) -> Option<&'a str> {
@@ -163,7 +169,11 @@ mod tests {
         assert!(rules.table(&qn("audit", "log")).is_some());
         assert!(rules.table(&qn("reconcile", "history")).is_some());
         assert!(rules.table(&qn("public", "users")).is_none());
-        assert!(rules.column(&qn("public", "users"), "legacy_name").is_some());
+        assert!(
+            rules
+                .column(&qn("public", "users"), "legacy_name")
+                .is_some()
+        );
         assert!(rules.column(&qn("public", "users"), "email").is_none());
         assert!(rules.column(&qn("public", "dgs_lessons"), "x").is_some());
     }

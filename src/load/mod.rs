@@ -183,7 +183,11 @@ pub fn load_schema_text(text: &str, file: &str, ignore: &IgnoreRules) -> Result<
         ));
     }
     let raw: raw::RawFile = parse_yaml(text, file).map_err(|d| Error::Invalid(vec![d]))?;
-    if raw.schemas.as_ref().is_none_or(indexmap::IndexMap::is_empty) {
+    if raw
+        .schemas
+        .as_ref()
+        .is_none_or(indexmap::IndexMap::is_empty)
+    {
         return Err(empty(
             "no schemas declared; refusing to treat the file as \"drop everything\" (declare at least one schema under `schemas:`)",
         ));
@@ -217,7 +221,11 @@ pub fn load_ignore_text(text: &str, file: &str) -> Result<IgnoreRules> {
     let raw: raw::RawIgnore = parse_yaml(text, file).map_err(|d| Error::Invalid(vec![d]))?;
     IgnoreRules::compile(&raw, file).map_err(|mut diags| {
         for d in &mut diags {
-            let path: Vec<String> = d.path.split(['.', '[']).map(|s| s.trim_end_matches(']').to_string()).collect();
+            let path: Vec<String> = d
+                .path
+                .split(['.', '['])
+                .map(|s| s.trim_end_matches(']').to_string())
+                .collect();
             if let Some((l, c)) = locate(text, &path) {
                 d.line = Some(l);
                 d.column = Some(c);
@@ -243,10 +251,12 @@ mod tests {
     #[test]
     fn locating_paths() {
         let text = "schemas:\n  public:\n    tables:\n      users:\n        columns:\n          email: { type: txt }\n";
-        let path: Vec<String> = ["schemas", "public", "tables", "users", "columns", "email", "type"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let path: Vec<String> = [
+            "schemas", "public", "tables", "users", "columns", "email", "type",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         assert_eq!(locate(text, &path), Some((6, 20)));
     }
 }

@@ -148,7 +148,8 @@ impl<'de> Deserialize<'de> for RawColumn {
                 }))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawColumn, A::Error> {
-                RawColumnFull::deserialize(de::value::MapAccessDeserializer::new(map)).map(RawColumn)
+                RawColumnFull::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawColumn)
             }
         }
         d.deserialize_any(V)
@@ -190,7 +191,11 @@ impl<'de> Deserialize<'de> for RawDeferrable {
                 f.write_str("true, false or initially_deferred")
             }
             fn visit_bool<E: de::Error>(self, v: bool) -> Result<RawDeferrable, E> {
-                Ok(if v { RawDeferrable::Yes } else { RawDeferrable::No })
+                Ok(if v {
+                    RawDeferrable::Yes
+                } else {
+                    RawDeferrable::No
+                })
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<RawDeferrable, E> {
                 match v {

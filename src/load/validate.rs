@@ -23,7 +23,12 @@ const EXTENSION_TYPES: &[(&str, &[&str])] = &[
     ("vector", &["vector", "halfvec", "sparsevec"]),
     ("cube", &["cube"]),
     ("seg", &["seg"]),
-    ("isn", &["isbn", "isbn13", "ismn", "ismn13", "issn", "issn13", "ean13", "upc"]),
+    (
+        "isn",
+        &[
+            "isbn", "isbn13", "ismn", "ismn13", "issn", "issn13", "ean13", "upc",
+        ],
+    ),
     ("pg_trgm", &["gtrgm"]),
     ("pgcrypto", &[]),
     ("uuid-ossp", &[]),
@@ -204,7 +209,12 @@ fn parse_expr(ctx: &mut Ctx<'_>, path: &[String], sql: &str, schema: &str) -> Op
     }
 }
 
-fn sequence(name: QualifiedName, raw: &RawSequence, ctx: &mut Ctx<'_>, path: &[String]) -> Sequence {
+fn sequence(
+    name: QualifiedName,
+    raw: &RawSequence,
+    ctx: &mut Ctx<'_>,
+    path: &[String],
+) -> Sequence {
     let data_type = raw.data_type.as_deref().unwrap_or("bigint");
     let (type_min, type_max, canon) = match data_type.to_ascii_lowercase().as_str() {
         "smallint" | "int2" => (i64::from(i16::MIN), i64::from(i16::MAX), "smallint"),
@@ -224,9 +234,15 @@ fn sequence(name: QualifiedName, raw: &RawSequence, ctx: &mut Ctx<'_>, path: &[S
         ctx.err(&p(path, &["increment"]), "increment must not be zero", None);
     }
     let (min_value, max_value) = if increment > 0 {
-        (raw.min_value.unwrap_or(1), raw.max_value.unwrap_or(type_max))
+        (
+            raw.min_value.unwrap_or(1),
+            raw.max_value.unwrap_or(type_max),
+        )
     } else {
-        (raw.min_value.unwrap_or(type_min), raw.max_value.unwrap_or(-1))
+        (
+            raw.min_value.unwrap_or(type_min),
+            raw.max_value.unwrap_or(-1),
+        )
     };
     let start = raw
         .start
@@ -275,7 +291,11 @@ pub(super) fn build(
         let path = p(&[], &["schemas", name]);
         ctx.check_name(&path, name);
         if name.starts_with("pg_") || name == "information_schema" {
-            ctx.err(&path, format!("`{name}` is a system schema and cannot be managed"), None);
+            ctx.err(
+                &path,
+                format!("`{name}` is a system schema and cannot be managed"),
+                None,
+            );
         } else if let Some(rule) = ignore.schema(name) {
             ctx.err(
                 &path,
@@ -291,7 +311,10 @@ pub(super) fn build(
                 .as_ref()
                 .and_then(|e| e.schema.clone())
                 .unwrap_or_else(|| "public".to_string());
-            let version = ext.as_ref().and_then(|e| e.version.as_ref()).map(|v| v.0.clone());
+            let version = ext
+                .as_ref()
+                .and_then(|e| e.version.as_ref())
+                .map(|v| v.0.clone());
             model.extensions.insert(
                 name.clone(),
                 Extension {
@@ -345,7 +368,11 @@ pub(super) fn build(
             ctx.check_name(&path, name);
             let qn = QualifiedName::new(schema, name);
             if let Some(rule) = ignore.type_(&qn) {
-                ctx.err(&path, format!("enum `{qn}` is declared but also ignored (by `{rule}`)"), None);
+                ctx.err(
+                    &path,
+                    format!("enum `{qn}` is declared but also ignored (by `{rule}`)"),
+                    None,
+                );
             }
             if values.is_empty() {
                 ctx.err(&path, "an enum needs at least one value", None);
@@ -353,10 +380,18 @@ pub(super) fn build(
             let mut seen = BTreeSet::new();
             for (i, v) in values.iter().enumerate() {
                 if !seen.insert(v) {
-                    ctx.err(&p(&path, &[&i.to_string()]), format!("duplicate enum value `{v}`"), None);
+                    ctx.err(
+                        &p(&path, &[&i.to_string()]),
+                        format!("duplicate enum value `{v}`"),
+                        None,
+                    );
                 }
                 if v.is_empty() || v.len() > MAX_IDENT_BYTES {
-                    ctx.err(&p(&path, &[&i.to_string()]), "enum values must be 1 to 63 bytes long", None);
+                    ctx.err(
+                        &p(&path, &[&i.to_string()]),
+                        "enum values must be 1 to 63 bytes long",
+                        None,
+                    );
                 }
             }
             model.enums.insert(
@@ -373,10 +408,19 @@ pub(super) fn build(
             ctx.check_name(&path, name);
             let qn = QualifiedName::new(schema, name);
             if let Some(rule) = ignore.sequence(&qn) {
-                ctx.err(&path, format!("sequence `{qn}` is declared but also ignored (by `{rule}`)"), None);
+                ctx.err(
+                    &path,
+                    format!("sequence `{qn}` is declared but also ignored (by `{rule}`)"),
+                    None,
+                );
             }
             let default = RawSequence::default();
-            let seq = sequence(qn.clone(), raw_seq.as_ref().unwrap_or(&default), &mut ctx, &path);
+            let seq = sequence(
+                qn.clone(),
+                raw_seq.as_ref().unwrap_or(&default),
+                &mut ctx,
+                &path,
+            );
             model.sequences.insert(qn, seq);
         }
         for (name, raw_table) in &body.tables {
@@ -384,7 +428,11 @@ pub(super) fn build(
             ctx.check_name(&path, name);
             let qn = QualifiedName::new(schema, name);
             if let Some(rule) = ignore.table(&qn) {
-                ctx.err(&path, format!("table `{qn}` is declared but also ignored (by `{rule}`)"), None);
+                ctx.err(
+                    &path,
+                    format!("table `{qn}` is declared but also ignored (by `{rule}`)"),
+                    None,
+                );
             }
             let default = RawTable::default();
             let table = build_table(
@@ -398,13 +446,21 @@ pub(super) fn build(
             model.tables.insert(qn, table);
         }
         for (materialized, views) in [(false, &body.views), (true, &body.materialized_views)] {
-            let key = if materialized { "materialized_views" } else { "views" };
+            let key = if materialized {
+                "materialized_views"
+            } else {
+                "views"
+            };
             for (name, raw_view) in views {
                 let path = p(&base, &[key, name]);
                 ctx.check_name(&path, name);
                 let qn = QualifiedName::new(schema, name);
                 if let Some(rule) = ignore.view(&qn) {
-                    ctx.err(&path, format!("view `{qn}` is declared but also ignored (by `{rule}`)"), None);
+                    ctx.err(
+                        &path,
+                        format!("view `{qn}` is declared but also ignored (by `{rule}`)"),
+                        None,
+                    );
                 }
                 let query = match normalize::query(&raw_view.query, schema) {
                     Ok(q) => q,
@@ -429,7 +485,8 @@ pub(super) fn build(
                             [s, n] | [_, s, n] => QualifiedName::new(s, n),
                             _ => continue,
                         };
-                        if declared_tables.contains_key(&target) || declared_views.contains(&target) {
+                        if declared_tables.contains_key(&target) || declared_views.contains(&target)
+                        {
                             view.depends_on.insert(target.clone());
                             if let Some(cols) = declared_tables.get(&target) {
                                 for c in cols {
@@ -448,7 +505,8 @@ pub(super) fn build(
                                 .filter(|q| q.schema == target.schema)
                                 .map(|q| q.name.clone())
                                 .collect();
-                            let hint = did_you_mean(&target.name, candidates.iter().map(String::as_str));
+                            let hint =
+                                did_you_mean(&target.name, candidates.iter().map(String::as_str));
                             ctx.err(
                                 &p(&path, &["query"]),
                                 format!("the query reads `{target}`, which is not declared"),
@@ -519,7 +577,11 @@ fn build_table(
         let cpath = p(path, &["columns", col_name]);
         ctx.check_name(&cpath, col_name);
         if let Some(rule) = ignore.column(&qn, col_name) {
-            ctx.err(&cpath, format!("column `{col_name}` is declared but also ignored (by `{rule}`)"), None);
+            ctx.err(
+                &cpath,
+                format!("column `{col_name}` is declared but also ignored (by `{rule}`)"),
+                None,
+            );
         }
         let RawColumnFull {
             ty,
@@ -551,9 +613,20 @@ fn build_table(
                     .map(|q| q.name.clone())
                     .collect();
                 candidates.extend(
-                    ["integer", "bigint", "text", "boolean", "timestamptz", "uuid", "jsonb", "numeric", "varchar", "date"]
-                        .iter()
-                        .map(|s| (*s).to_string()),
+                    [
+                        "integer",
+                        "bigint",
+                        "text",
+                        "boolean",
+                        "timestamptz",
+                        "uuid",
+                        "jsonb",
+                        "numeric",
+                        "varchar",
+                        "date",
+                    ]
+                    .iter()
+                    .map(|s| (*s).to_string()),
                 );
                 let hint = did_you_mean(ty_text, candidates.iter().map(String::as_str));
                 ctx.err(&p(&cpath, &["type"]), e, hint);
@@ -565,27 +638,46 @@ fn build_table(
             RawIdentity::ByDefault => Identity::ByDefault,
         });
         if identity.is_some() {
-            if !matches!(ty.sql.as_str(), "smallint" | "integer" | "bigint") || ty.serial.is_some() {
+            if !matches!(ty.sql.as_str(), "smallint" | "integer" | "bigint") || ty.serial.is_some()
+            {
                 ctx.err(
                     &p(&cpath, &["identity"]),
-                    format!("an identity column must be smallint, integer or bigint, not `{ty_text}`"),
+                    format!(
+                        "an identity column must be smallint, integer or bigint, not `{ty_text}`"
+                    ),
                     None,
                 );
             }
             if default.is_some() {
-                ctx.err(&p(&cpath, &["default"]), "an identity column cannot also have a default", None);
+                ctx.err(
+                    &p(&cpath, &["default"]),
+                    "an identity column cannot also have a default",
+                    None,
+                );
             }
         }
         if ty.serial.is_some() && default.is_some() {
-            ctx.err(&p(&cpath, &["default"]), "a serial column cannot also have a default", None);
+            ctx.err(
+                &p(&cpath, &["default"]),
+                "a serial column cannot also have a default",
+                None,
+            );
         }
         let generated = match generated {
             Some(g) => {
                 if default.is_some() {
-                    ctx.err(&p(&cpath, &["default"]), "a generated column cannot also have a default", None);
+                    ctx.err(
+                        &p(&cpath, &["default"]),
+                        "a generated column cannot also have a default",
+                        None,
+                    );
                 }
                 if identity.is_some() {
-                    ctx.err(&p(&cpath, &["identity"]), "a generated column cannot also be an identity", None);
+                    ctx.err(
+                        &p(&cpath, &["identity"]),
+                        "a generated column cannot also be an identity",
+                        None,
+                    );
                 }
                 let gpath = p(&cpath, &["generated"]);
                 let e = parse_expr(ctx, &gpath, g, &schema);
@@ -786,7 +878,15 @@ fn build_table(
     for (name, raw_index) in &raw.indexes {
         let ipath = p(path, &["indexes", name]);
         ctx.check_name(&ipath, name);
-        if let Some(index) = build_index(ctx, &ipath, name, raw_index, &schema, &names, &check_columns) {
+        if let Some(index) = build_index(
+            ctx,
+            &ipath,
+            name,
+            raw_index,
+            &schema,
+            &names,
+            &check_columns,
+        ) {
             table.indexes.insert(name.clone(), index);
         }
     }
@@ -807,6 +907,18 @@ fn build_index(
     let mut keys: Vec<IndexKey> = raw.columns.iter().cloned().map(IndexKey::Column).collect();
     for (i, e) in raw.expressions.iter().enumerate() {
         let epath = p(path, &["expressions", &i.to_string()]);
+        // A bare column name is a plain key, as the catalog reports it.
+        if let Ok(sqlparser::ast::Expr::Identifier(ident)) = normalize::parse_expr(e) {
+            let name = if ident.quote_style.is_some() {
+                ident.value.clone()
+            } else {
+                ident.value.to_lowercase()
+            };
+            if names.contains(&name) {
+                keys.push(IndexKey::Column(name));
+                continue;
+            }
+        }
         if let Some(expr) = parse_expr(ctx, &epath, e, schema) {
             expr_identifiers_check(ctx, &epath, e, names, "the index expression");
             keys.push(IndexKey::Expr(expr));
@@ -850,7 +962,10 @@ fn yaml_table_path(qn: &QualifiedName) -> Vec<String> {
 fn fk_path(qn: &QualifiedName, constraint: &str, fk: &ForeignKey, table: &Table) -> Vec<String> {
     let base = yaml_table_path(qn);
     // Shortcut constraints live under their column.
-    if fk.columns.len() == 1 && constraint == format!("{}_{}_fkey", qn.name, fk.columns[0]) && table.column(&fk.columns[0]).is_some() {
+    if fk.columns.len() == 1
+        && constraint == format!("{}_{}_fkey", qn.name, fk.columns[0])
+        && table.column(&fk.columns[0]).is_some()
+    {
         return p(&base, &["columns", &fk.columns[0], "references"]);
     }
     p(&base, &["foreign_keys", constraint])
@@ -859,7 +974,9 @@ fn fk_path(qn: &QualifiedName, constraint: &str, fk: &ForeignKey, table: &Table)
 fn check_foreign_keys(ctx: &mut Ctx<'_>, model: &Schema, ignore: &IgnoreRules) {
     for (qn, table) in &model.tables {
         for c in table.constraints.values() {
-            let ConstraintKind::ForeignKey(fk) = &c.kind else { continue };
+            let ConstraintKind::ForeignKey(fk) = &c.kind else {
+                continue;
+            };
             let path = fk_path(qn, &c.name, fk, table);
             if fk.columns.len() != fk.ref_columns.len() {
                 ctx.err(
@@ -886,7 +1003,10 @@ fn check_foreign_keys(ctx: &mut Ctx<'_>, model: &Schema, ignore: &IgnoreRules) {
                         .collect();
                     ctx.err(
                         &path,
-                        format!("foreign key `{}` references table `{}`, which is not declared", c.name, fk.ref_table),
+                        format!(
+                            "foreign key `{}` references table `{}`, which is not declared",
+                            c.name, fk.ref_table
+                        ),
                         did_you_mean(&fk.ref_table.name, candidates.into_iter()),
                     );
                 }
@@ -944,27 +1064,66 @@ fn check_foreign_keys(ctx: &mut Ctx<'_>, model: &Schema, ignore: &IgnoreRules) {
 /// types share one with tables and views (their row types).
 fn check_namespaces(ctx: &mut Ctx<'_>, model: &Schema) {
     let mut relations: BTreeMap<QualifiedName, Vec<String>> = BTreeMap::new();
-    let mut add = |qn: QualifiedName, path: Vec<String>| relations.entry(qn).or_default().push(display_path(&path));
+    let mut add = |qn: QualifiedName, path: Vec<String>| {
+        relations.entry(qn).or_default().push(display_path(&path))
+    };
     for qn in model.tables.keys() {
         add(qn.clone(), yaml_table_path(qn));
     }
     for (qn, v) in &model.views {
-        let key = if v.materialized { "materialized_views" } else { "views" };
-        add(qn.clone(), vec!["schemas".into(), qn.schema.clone(), key.into(), qn.name.clone()]);
+        let key = if v.materialized {
+            "materialized_views"
+        } else {
+            "views"
+        };
+        add(
+            qn.clone(),
+            vec![
+                "schemas".into(),
+                qn.schema.clone(),
+                key.into(),
+                qn.name.clone(),
+            ],
+        );
     }
     for qn in model.sequences.keys() {
-        add(qn.clone(), vec!["schemas".into(), qn.schema.clone(), "sequences".into(), qn.name.clone()]);
+        add(
+            qn.clone(),
+            vec![
+                "schemas".into(),
+                qn.schema.clone(),
+                "sequences".into(),
+                qn.name.clone(),
+            ],
+        );
     }
     for qn in model.enums.keys() {
-        add(qn.clone(), vec!["schemas".into(), qn.schema.clone(), "enums".into(), qn.name.clone()]);
+        add(
+            qn.clone(),
+            vec![
+                "schemas".into(),
+                qn.schema.clone(),
+                "enums".into(),
+                qn.name.clone(),
+            ],
+        );
     }
     for (qn, table) in &model.tables {
         for name in table.indexes.keys() {
-            add(QualifiedName::new(&qn.schema, name), p(&yaml_table_path(qn), &["indexes", name]));
+            add(
+                QualifiedName::new(&qn.schema, name),
+                p(&yaml_table_path(qn), &["indexes", name]),
+            );
         }
         for c in table.constraints.values() {
-            if matches!(c.kind, ConstraintKind::PrimaryKey { .. } | ConstraintKind::Unique { .. }) {
-                add(QualifiedName::new(&qn.schema, &c.name), p(&yaml_table_path(qn), &["constraints", &c.name]));
+            if matches!(
+                c.kind,
+                ConstraintKind::PrimaryKey { .. } | ConstraintKind::Unique { .. }
+            ) {
+                add(
+                    QualifiedName::new(&qn.schema, &c.name),
+                    p(&yaml_table_path(qn), &["constraints", &c.name]),
+                );
             }
         }
     }
@@ -973,7 +1132,10 @@ fn check_namespaces(ctx: &mut Ctx<'_>, model: &Schema) {
             let segs: Vec<String> = paths[1].split('.').map(str::to_string).collect();
             ctx.err(
                 &segs,
-                format!("name `{qn}` is used by more than one object: {}", paths.join(", ")),
+                format!(
+                    "name `{qn}` is used by more than one object: {}",
+                    paths.join(", ")
+                ),
                 None,
             );
         }

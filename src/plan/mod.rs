@@ -93,13 +93,23 @@ fn display<S: serde::Serializer>(k: &ObjectKey, s: S) -> std::result::Result<S::
 fn key_schema(k: &ObjectKey) -> Option<String> {
     match k {
         ObjectKey::Schema(_) | ObjectKey::Extension(_) => None,
-        ObjectKey::Type(q) | ObjectKey::Sequence(q) | ObjectKey::Relation(q) => Some(q.schema.clone()),
-        ObjectKey::Column(q, _) | ObjectKey::Constraint(q, _) | ObjectKey::Index(q, _) => Some(q.schema.clone()),
+        ObjectKey::Type(q) | ObjectKey::Sequence(q) | ObjectKey::Relation(q) => {
+            Some(q.schema.clone())
+        }
+        ObjectKey::Column(q, _) | ObjectKey::Constraint(q, _) | ObjectKey::Index(q, _) => {
+            Some(q.schema.clone())
+        }
     }
 }
 
 impl Step {
-    pub(crate) fn new(action: Action, object: ObjectKey, description: String, sql: Vec<String>, phase: Phase) -> Step {
+    pub(crate) fn new(
+        action: Action,
+        object: ObjectKey,
+        description: String,
+        sql: Vec<String>,
+        phase: Phase,
+    ) -> Step {
         Step {
             action,
             schema: key_schema(&object),
@@ -185,7 +195,8 @@ pub fn make_plan(
     external: &[ExternalDependency],
     context: PlanContext,
 ) -> Result<Plan> {
-    let changes: Vec<Change> = diff::diff(current, desired, existing_schemas, external).map_err(|r| Error::Plan(r.0))?;
+    let changes: Vec<Change> =
+        diff::diff(current, desired, existing_schemas, external).map_err(|r| Error::Plan(r.0))?;
     let mut steps = steps::build_steps(&changes, current, desired);
     keep_needed_indexes_in_transaction(&mut steps);
     let graph = order::StepGraph::build(&steps);
@@ -205,7 +216,11 @@ pub fn make_plan(
     {
         ordered.sort_by_key(|s| !s.transactional);
     }
-    let mut extra: Vec<String> = desired.extensions.values().map(|e| e.schema.clone()).collect();
+    let mut extra: Vec<String> = desired
+        .extensions
+        .values()
+        .map(|e| e.schema.clone())
+        .collect();
     extra.sort();
     extra.dedup();
     Ok(Plan {
@@ -225,7 +240,10 @@ fn keep_needed_indexes_in_transaction(steps: &mut [Step]) {
         .flat_map(|s| s.deps.needs_new.iter().cloned())
         .collect();
     for s in steps.iter_mut() {
-        if s.phase == Phase::Concurrent && matches!(s.object, ObjectKey::Index(..)) && needed.contains(&s.object) {
+        if s.phase == Phase::Concurrent
+            && matches!(s.object, ObjectKey::Index(..))
+            && needed.contains(&s.object)
+        {
             s.transactional = true;
             s.phase = Phase::CreateIndex;
             for q in &mut s.sql {
@@ -247,7 +265,10 @@ impl Plan {
 
     /// Steps with a `data_loss` hazard.
     pub fn destructive_steps(&self) -> Vec<&Step> {
-        self.steps.iter().filter(|s| s.has(HazardKind::DataLoss)).collect()
+        self.steps
+            .iter()
+            .filter(|s| s.has(HazardKind::DataLoss))
+            .collect()
     }
 
     /// The dependency graph as Graphviz DOT.
@@ -291,7 +312,11 @@ impl Plan {
             "{} step{}{}",
             self.steps.len(),
             if self.steps.len() == 1 { "" } else { "s" },
-            if parts.is_empty() { String::new() } else { format!(" ({})", parts.join(", ")) }
+            if parts.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", parts.join(", "))
+            }
         )
     }
 
@@ -313,7 +338,10 @@ impl Plan {
         if let Some(src) = &c.source {
             lines.push(format!(
                 "{comment}schema: {src}{}",
-                c.source_hash.as_ref().map(|h| format!(" (sha256 {h})")).unwrap_or_default()
+                c.source_hash
+                    .as_ref()
+                    .map(|h| format!(" (sha256 {h})"))
+                    .unwrap_or_default()
             ));
         }
         lines.push(match &c.fingerprint {
@@ -339,7 +367,10 @@ impl Plan {
             out.push_str("-- no changes\n");
             return out;
         }
-        out.push_str(&format!("\nSET lock_timeout = {};\n", crate::model::quote_literal(&self.context.lock_timeout)));
+        out.push_str(&format!(
+            "\nSET lock_timeout = {};\n",
+            crate::model::quote_literal(&self.context.lock_timeout)
+        ));
         let total = self.steps.len();
         let mut in_tx = false;
         let mut path: Option<String> = None;
@@ -358,7 +389,10 @@ impl Plan {
             }
             let want = self.search_path(s);
             if want.is_some() && want != path {
-                out.push_str(&format!("SET search_path TO {};\n", want.clone().unwrap_or_default()));
+                out.push_str(&format!(
+                    "SET search_path TO {};\n",
+                    want.clone().unwrap_or_default()
+                ));
                 path = want;
             }
             for q in &s.sql {

@@ -72,7 +72,10 @@ impl StepGraph {
         let g = &self.graph;
         let mut indegree: Vec<usize> = g
             .node_indices()
-            .map(|n| g.neighbors_directed(n, petgraph::Direction::Incoming).count())
+            .map(|n| {
+                g.neighbors_directed(n, petgraph::Direction::Incoming)
+                    .count()
+            })
             .collect();
         let key = |i: usize| Reverse((steps[i].phase, steps[i].object.clone(), i));
         let mut ready: BinaryHeap<Reverse<_>> = BinaryHeap::new();
@@ -107,7 +110,9 @@ impl StepGraph {
 
     /// Graphviz DOT of the graph, labelled with step descriptions.
     pub fn dot(&self, steps: &[Step]) -> String {
-        let mut out = String::from("digraph plan {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n");
+        let mut out = String::from(
+            "digraph plan {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n",
+        );
         for n in self.graph.node_indices() {
             let s = &steps[self.graph[n]];
             let color = if s.hazards.is_empty() { "black" } else { "red" };

@@ -43,7 +43,10 @@ pub(crate) enum Phase {
 }
 
 fn ident_list(cols: &[String]) -> String {
-    cols.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", ")
+    cols.iter()
+        .map(|c| quote_ident(c))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The schema-qualified name of an object named `name` in `table`'s schema.
@@ -178,7 +181,9 @@ fn constraint_needs(table: &QualifiedName, c: &Constraint, model: &Schema) -> Ve
                 let mut wanted = fk.ref_columns.clone();
                 wanted.sort();
                 for k in target.constraints.values() {
-                    if let ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns } = &k.kind {
+                    if let ConstraintKind::PrimaryKey { columns }
+                    | ConstraintKind::Unique { columns } = &k.kind
+                    {
                         let mut have = columns.clone();
                         have.sort();
                         if have == wanted {
@@ -208,7 +213,11 @@ fn index_sql(table: &QualifiedName, index: &Index, concurrently: bool) -> String
     let mut s = format!(
         "CREATE {}INDEX {}{} ON {}",
         if index.unique { "UNIQUE " } else { "" },
-        if concurrently { "CONCURRENTLY IF NOT EXISTS " } else { "" },
+        if concurrently {
+            "CONCURRENTLY IF NOT EXISTS "
+        } else {
+            ""
+        },
         quote_ident(&index.name),
         table.sql()
     );
@@ -259,7 +268,11 @@ fn view_needs(v: &View) -> Vec<ObjectKey> {
 }
 
 fn view_kind(materialized: bool) -> &'static str {
-    if materialized { "MATERIALIZED VIEW" } else { "VIEW" }
+    if materialized {
+        "MATERIALIZED VIEW"
+    } else {
+        "VIEW"
+    }
 }
 
 fn comment_sql(target: &CommentTarget, comment: Option<&String>) -> String {
@@ -291,33 +304,51 @@ fn sequence_options(s: &Sequence, from: Option<&Sequence>) -> String {
     let (min_default, max_default, start_default) = sequence_defaults(s);
     let mut opts = Vec::new();
     let changed = |f: &dyn Fn(&Sequence) -> String| from.is_none_or(|old| f(old) != f(s));
-    if (from.is_none() && s.data_type != "bigint") || (from.is_some() && changed(&|x| x.data_type.clone())) {
+    if (from.is_none() && s.data_type != "bigint")
+        || (from.is_some() && changed(&|x| x.data_type.clone()))
+    {
         opts.push(format!("AS {}", s.data_type));
     }
-    if (from.is_none() && s.increment != 1) || (from.is_some() && changed(&|x| x.increment.to_string())) {
+    if (from.is_none() && s.increment != 1)
+        || (from.is_some() && changed(&|x| x.increment.to_string()))
+    {
         opts.push(format!("INCREMENT BY {}", s.increment));
     }
-    if (from.is_none() && s.min_value != min_default) || (from.is_some() && changed(&|x| x.min_value.to_string())) {
+    if (from.is_none() && s.min_value != min_default)
+        || (from.is_some() && changed(&|x| x.min_value.to_string()))
+    {
         opts.push(format!("MINVALUE {}", s.min_value));
     }
-    if (from.is_none() && s.max_value != max_default) || (from.is_some() && changed(&|x| x.max_value.to_string())) {
+    if (from.is_none() && s.max_value != max_default)
+        || (from.is_some() && changed(&|x| x.max_value.to_string()))
+    {
         opts.push(format!("MAXVALUE {}", s.max_value));
     }
-    if (from.is_none() && s.start != start_default) || (from.is_some() && changed(&|x| x.start.to_string())) {
+    if (from.is_none() && s.start != start_default)
+        || (from.is_some() && changed(&|x| x.start.to_string()))
+    {
         opts.push(format!("START WITH {}", s.start));
     }
     if (from.is_none() && s.cache != 1) || (from.is_some() && changed(&|x| x.cache.to_string())) {
         opts.push(format!("CACHE {}", s.cache));
     }
     if (from.is_none() && s.cycle) || (from.is_some() && changed(&|x| x.cycle.to_string())) {
-        opts.push(if s.cycle { "CYCLE".to_string() } else { "NO CYCLE".to_string() });
+        opts.push(if s.cycle {
+            "CYCLE".to_string()
+        } else {
+            "NO CYCLE".to_string()
+        });
     }
     opts.join(" ")
 }
 
 fn enum_sql(e: &Enum) -> String {
     let values: Vec<String> = e.values.iter().map(|v| quote_literal(v)).collect();
-    format!("CREATE TYPE {} AS ENUM ({})", e.name.sql(), values.join(", "))
+    format!(
+        "CREATE TYPE {} AS ENUM ({})",
+        e.name.sql(),
+        values.join(", ")
+    )
 }
 
 fn data_loss(reason: impl Into<String>) -> Hazard {
@@ -334,6 +365,8 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
         .keys()
         .map(|e| ObjectKey::Extension(e.clone()))
         .collect();
+    let mut last_added: std::collections::BTreeMap<QualifiedName, String> =
+        std::collections::BTreeMap::new();
     for change in changes {
         let step = match change {
             Change::CreateSchema(s) => Step::new(
@@ -344,7 +377,11 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                 Phase::CreateSchema,
             )
             .creates([ObjectKey::Schema(s.clone())]),
-            Change::CreateExtension(Extension { name, schema, version }) => {
+            Change::CreateExtension(Extension {
+                name,
+                schema,
+                version,
+            }) => {
                 let mut sql = format!(
                     "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {}",
                     quote_ident(name),
@@ -388,7 +425,11 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                 ObjectKey::Type(e.name.clone()),
                 format!("create enum {}", e.name),
                 std::iter::once(enum_sql(e))
-                    .chain(e.comment.as_ref().map(|c| comment_sql(&CommentTarget::Type(e.name.clone()), Some(c))))
+                    .chain(
+                        e.comment
+                            .as_ref()
+                            .map(|c| comment_sql(&CommentTarget::Type(e.name.clone()), Some(c))),
+                    )
                     .collect(),
                 Phase::Type,
             )
@@ -402,8 +443,16 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                 Phase::DropType,
             )
             .drops([ObjectKey::Type(e.name.clone())]),
-            Change::AddEnumValue { name, value, before } => {
-                let mut sql = format!("ALTER TYPE {} ADD VALUE {}", name.sql(), quote_literal(value));
+            Change::AddEnumValue {
+                name,
+                value,
+                before,
+            } => {
+                let mut sql = format!(
+                    "ALTER TYPE {} ADD VALUE {}",
+                    name.sql(),
+                    quote_literal(value)
+                );
                 if let Some(b) = before {
                     sql.push_str(&format!(" BEFORE {}", quote_literal(b)));
                 }
@@ -423,15 +472,27 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                 }
                 let old = QualifiedName::new(&to.name.schema, &old_name);
                 let mut sql = vec![
-                    format!("ALTER TYPE {} RENAME TO {}", to.name.sql(), quote_ident(&old_name)),
+                    format!(
+                        "ALTER TYPE {} RENAME TO {}",
+                        to.name.sql(),
+                        quote_ident(&old_name)
+                    ),
                     enum_sql(to),
                 ];
                 let mut hazards = Vec::new();
-                let removed: Vec<&String> = from.values.iter().filter(|v| !to.values.contains(v)).collect();
+                let removed: Vec<&String> = from
+                    .values
+                    .iter()
+                    .filter(|v| !to.values.contains(v))
+                    .collect();
                 if !removed.is_empty() {
                     hazards.push(data_loss(format!(
                         "removes enum value(s) {}; rows holding them make the step fail",
-                        removed.iter().map(|v| quote_literal(v)).collect::<Vec<_>>().join(", ")
+                        removed
+                            .iter()
+                            .map(|v| quote_literal(v))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )));
                 }
                 let mut keys = vec![ObjectKey::Type(to.name.clone())];
@@ -439,7 +500,10 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                     let col = quote_ident(&c.column.name);
                     let suffix = if c.array { "[]" } else { "" };
                     if c.column.default.is_some() {
-                        sql.push(format!("ALTER TABLE {} ALTER COLUMN {col} DROP DEFAULT", c.table.sql()));
+                        sql.push(format!(
+                            "ALTER TABLE {} ALTER COLUMN {col} DROP DEFAULT",
+                            c.table.sql()
+                        ));
                     }
                     sql.push(format!(
                         "ALTER TABLE {} ALTER COLUMN {col} TYPE {}{suffix} USING {col}::text{suffix}::{}{suffix}",
@@ -448,7 +512,11 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                         to.name.sql()
                     ));
                     if let Some(d) = &c.default {
-                        sql.push(format!("ALTER TABLE {} ALTER COLUMN {col} SET DEFAULT {}", c.table.sql(), d.sql));
+                        sql.push(format!(
+                            "ALTER TABLE {} ALTER COLUMN {col} SET DEFAULT {}",
+                            c.table.sql(),
+                            d.sql
+                        ));
                     }
                     hazards.push(Hazard::new(
                         HazardKind::TableRewrite,
@@ -458,7 +526,10 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                 }
                 sql.push(format!("DROP TYPE {}", old.sql()));
                 if to.comment.is_some() {
-                    sql.push(comment_sql(&CommentTarget::Type(to.name.clone()), to.comment.as_ref()));
+                    sql.push(comment_sql(
+                        &CommentTarget::Type(to.name.clone()),
+                        to.comment.as_ref(),
+                    ));
                 }
                 let mut step = Step::new(
                     Action::Alter,
@@ -481,17 +552,30 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                     opts
                 )];
                 if s.comment.is_some() {
-                    sql.push(comment_sql(&CommentTarget::Sequence(s.name.clone()), s.comment.as_ref()));
+                    sql.push(comment_sql(
+                        &CommentTarget::Sequence(s.name.clone()),
+                        s.comment.as_ref(),
+                    ));
                 }
-                Step::new(Action::Create, ObjectKey::Sequence(s.name.clone()), format!("create sequence {}", s.name), sql, Phase::Sequence)
-                    .creates([ObjectKey::Sequence(s.name.clone())])
-                    .needs_new([ObjectKey::Schema(s.name.schema.clone())])
+                Step::new(
+                    Action::Create,
+                    ObjectKey::Sequence(s.name.clone()),
+                    format!("create sequence {}", s.name),
+                    sql,
+                    Phase::Sequence,
+                )
+                .creates([ObjectKey::Sequence(s.name.clone())])
+                .needs_new([ObjectKey::Schema(s.name.schema.clone())])
             }
             Change::AlterSequence { from, to } => Step::new(
                 Action::Alter,
                 ObjectKey::Sequence(to.name.clone()),
                 format!("alter sequence {}", to.name),
-                vec![format!("ALTER SEQUENCE {} {}", to.name.sql(), sequence_options(to, Some(from)))],
+                vec![format!(
+                    "ALTER SEQUENCE {} {}",
+                    to.name.sql(),
+                    sequence_options(to, Some(from))
+                )],
                 Phase::Sequence,
             )
             .creates([ObjectKey::Sequence(to.name.clone())]),
@@ -504,7 +588,10 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                     Phase::DropSequence,
                 )
                 .drops([ObjectKey::Sequence(s.name.clone())]);
-                step.hazards.push(data_loss(format!("drops sequence {} and its current value", s.name)));
+                step.hazards.push(data_loss(format!(
+                    "drops sequence {} and its current value",
+                    s.name
+                )));
                 step
             }
             Change::CreateTable(t) => create_table(t, &extension_keys),
@@ -514,7 +601,11 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                 let names: Vec<String> = t.columns.iter().map(|c| c.name.clone()).collect();
                 for c in &t.columns {
                     drops.push(ObjectKey::Column(t.name.clone(), c.name.clone()));
-                    needs.extend(column_needs(c, &t.name, &names).into_iter().filter(|k| !matches!(k, ObjectKey::Relation(_) | ObjectKey::Column(..))));
+                    needs.extend(
+                        column_needs(c, &t.name, &names).into_iter().filter(|k| {
+                            !matches!(k, ObjectKey::Relation(_) | ObjectKey::Column(..))
+                        }),
+                    );
                 }
                 for c in t.constraints.values() {
                     drops.push(ObjectKey::Constraint(t.name.clone(), c.name.clone()));
@@ -531,36 +622,65 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                 )
                 .drops(drops)
                 .needs_old(needs);
-                step.hazards.push(data_loss(format!("drops table {} and all its rows", t.name)));
+                step.hazards.push(data_loss(format!(
+                    "drops table {} and all its rows",
+                    t.name
+                )));
                 step
             }
             Change::RenameTable { from, to } => Step::new(
                 Action::Rename,
                 ObjectKey::Relation(to.clone()),
                 format!("rename table {from} to {}", to.name),
-                vec![format!("ALTER TABLE {} RENAME TO {}", from.sql(), quote_ident(&to.name))],
+                vec![format!(
+                    "ALTER TABLE {} RENAME TO {}",
+                    from.sql(),
+                    quote_ident(&to.name)
+                )],
                 Phase::Rename,
             )
             .creates([ObjectKey::Relation(to.clone())])
             .drops([ObjectKey::Relation(from.clone())]),
             Change::AddColumn { table, column } => {
                 let names = table_columns(desired, table);
+                // Columns are appended in YAML order: each waits for the one before.
+                let previous = last_added.insert(table.clone(), column.name.clone());
                 let mut step = Step::new(
                     Action::Create,
                     ObjectKey::Column(table.clone(), column.name.clone()),
                     format!("add column {table}.{}", column.name),
-                    std::iter::once(format!("ALTER TABLE {} ADD COLUMN {}", table.sql(), column_sql(column)))
-                        .chain(column.comment.as_ref().map(|c| comment_sql(&CommentTarget::Column(table.clone(), column.name.clone()), Some(c))))
-                        .collect(),
+                    std::iter::once(format!(
+                        "ALTER TABLE {} ADD COLUMN {}",
+                        table.sql(),
+                        column_sql(column)
+                    ))
+                    .chain(column.comment.as_ref().map(|c| {
+                        comment_sql(
+                            &CommentTarget::Column(table.clone(), column.name.clone()),
+                            Some(c),
+                        )
+                    }))
+                    .collect(),
                     Phase::AddColumn,
                 )
                 .creates([ObjectKey::Column(table.clone(), column.name.clone())])
                 .needs_new(column_needs(column, table, &names))
+                .needs_new(previous.map(|p| ObjectKey::Column(table.clone(), p)))
                 .needs_new(extension_keys.clone());
                 if column.generated.is_some() {
-                    step.hazards.push(Hazard::new(HazardKind::TableRewrite, format!("computes the generated column for every row of {table}")));
-                } else if column.not_null && column.default.is_none() && column.identity.is_none() && column.ty.serial.is_none() {
-                    step.hazards.push(Hazard::new(HazardKind::LongLock, "a NOT NULL column without a default fails if the table has rows"));
+                    step.hazards.push(Hazard::new(
+                        HazardKind::TableRewrite,
+                        format!("computes the generated column for every row of {table}"),
+                    ));
+                } else if column.not_null
+                    && column.default.is_none()
+                    && column.identity.is_none()
+                    && column.ty.serial.is_none()
+                {
+                    step.hazards.push(Hazard::new(
+                        HazardKind::LongLock,
+                        "a NOT NULL column without a default fails if the table has rows",
+                    ));
                 }
                 step
             }
@@ -570,13 +690,24 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                     Action::Drop,
                     ObjectKey::Column(table.clone(), column.name.clone()),
                     format!("drop column {table}.{}", column.name),
-                    vec![format!("ALTER TABLE {} DROP COLUMN {}", table.sql(), quote_ident(&column.name))],
+                    vec![format!(
+                        "ALTER TABLE {} DROP COLUMN {}",
+                        table.sql(),
+                        quote_ident(&column.name)
+                    )],
                     Phase::DropColumn,
                 )
                 .drops([ObjectKey::Column(table.clone(), column.name.clone())])
-                .needs_old(column_needs(column, table, &names).into_iter().filter(|k| !matches!(k, ObjectKey::Column(..))));
+                .needs_old(
+                    column_needs(column, table, &names)
+                        .into_iter()
+                        .filter(|k| !matches!(k, ObjectKey::Column(..))),
+                );
                 if column.generated.is_none() {
-                    step.hazards.push(data_loss(format!("drops column {table}.{} and its values", column.name)));
+                    step.hazards.push(data_loss(format!(
+                        "drops column {table}.{} and its values",
+                        column.name
+                    )));
                 }
                 step
             }
@@ -584,13 +715,22 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                 Action::Rename,
                 ObjectKey::Column(table.clone(), to.clone()),
                 format!("rename column {table}.{from} to {to}"),
-                vec![format!("ALTER TABLE {} RENAME COLUMN {} TO {}", table.sql(), quote_ident(from), quote_ident(to))],
+                vec![format!(
+                    "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                    table.sql(),
+                    quote_ident(from),
+                    quote_ident(to)
+                )],
                 Phase::Rename,
             )
             .creates([ObjectKey::Column(table.clone(), to.clone())])
             .needs_new([ObjectKey::Relation(table.clone())]),
             Change::AlterColumn { table, from, to } => alter_column(table, from, to, desired),
-            Change::AddConstraint { table, constraint, existing_table } => {
+            Change::AddConstraint {
+                table,
+                constraint,
+                existing_table,
+            } => {
                 add_constraint(table, constraint, *existing_table, desired, &mut steps);
                 continue;
             }
@@ -598,22 +738,39 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                 Action::Drop,
                 ObjectKey::Constraint(table.clone(), constraint.name.clone()),
                 format!("drop constraint {} on {table}", constraint.name),
-                vec![format!("ALTER TABLE {} DROP CONSTRAINT {}", table.sql(), quote_ident(&constraint.name))],
+                vec![format!(
+                    "ALTER TABLE {} DROP CONSTRAINT {}",
+                    table.sql(),
+                    quote_ident(&constraint.name)
+                )],
                 Phase::DropConstraint,
             )
-            .drops([ObjectKey::Constraint(table.clone(), constraint.name.clone())])
+            .drops([ObjectKey::Constraint(
+                table.clone(),
+                constraint.name.clone(),
+            )])
             .needs_old(constraint_needs(table, constraint, current)),
+            Change::ValidateConstraint { table, name } => validate_step(table, name),
             Change::RenameConstraint { table, from, to } => Step::new(
                 Action::Rename,
                 ObjectKey::Constraint(table.clone(), to.clone()),
                 format!("rename constraint {from} on {table} to {to}"),
-                vec![format!("ALTER TABLE {} RENAME CONSTRAINT {} TO {}", table.sql(), quote_ident(from), quote_ident(to))],
+                vec![format!(
+                    "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
+                    table.sql(),
+                    quote_ident(from),
+                    quote_ident(to)
+                )],
                 Phase::Rename,
             )
             .creates([ObjectKey::Constraint(table.clone(), to.clone())])
             .drops([ObjectKey::Constraint(table.clone(), from.clone())])
             .needs_new([ObjectKey::Relation(table.clone())]),
-            Change::CreateIndex { table, index, existing_table } => {
+            Change::CreateIndex {
+                table,
+                index,
+                existing_table,
+            } => {
                 let mut step = Step::new(
                     Action::Create,
                     ObjectKey::Index(table.clone(), index.name.clone()),
@@ -647,30 +804,60 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                 Action::Rename,
                 ObjectKey::Index(table.clone(), to.clone()),
                 format!("rename index {from} on {table} to {to}"),
-                vec![format!("ALTER INDEX {} RENAME TO {}", sibling(table, from).sql(), quote_ident(to))],
+                vec![format!(
+                    "ALTER INDEX {} RENAME TO {}",
+                    sibling(table, from).sql(),
+                    quote_ident(to)
+                )],
                 Phase::Rename,
             )
             .creates([ObjectKey::Index(table.clone(), to.clone())])
             .drops([ObjectKey::Index(table.clone(), from.clone())])
             .needs_new([ObjectKey::Relation(table.clone())]),
             Change::CreateView(v) => {
-                let mut sql = vec![format!("CREATE {} {} AS {}", view_kind(v.materialized), v.name.sql(), v.query.sql)];
+                let mut sql = vec![format!(
+                    "CREATE {} {} AS {}",
+                    view_kind(v.materialized),
+                    v.name.sql(),
+                    v.query.sql
+                )];
                 if v.comment.is_some() {
-                    sql.push(comment_sql(&CommentTarget::View(v.name.clone(), v.materialized), v.comment.as_ref()));
+                    sql.push(comment_sql(
+                        &CommentTarget::View(v.name.clone(), v.materialized),
+                        v.comment.as_ref(),
+                    ));
                 }
-                let kind = if v.materialized { "materialized view" } else { "view" };
-                Step::new(Action::Create, ObjectKey::Relation(v.name.clone()), format!("create {kind} {}", v.name), sql, Phase::CreateView)
-                    .creates([ObjectKey::Relation(v.name.clone())])
-                    .needs_new(view_needs(v))
-                    .needs_new(extension_keys.clone())
+                let kind = if v.materialized {
+                    "materialized view"
+                } else {
+                    "view"
+                };
+                Step::new(
+                    Action::Create,
+                    ObjectKey::Relation(v.name.clone()),
+                    format!("create {kind} {}", v.name),
+                    sql,
+                    Phase::CreateView,
+                )
+                .creates([ObjectKey::Relation(v.name.clone())])
+                .needs_new(view_needs(v))
+                .needs_new(extension_keys.clone())
             }
             Change::DropView(v) => {
-                let kind = if v.materialized { "materialized view" } else { "view" };
+                let kind = if v.materialized {
+                    "materialized view"
+                } else {
+                    "view"
+                };
                 Step::new(
                     Action::Drop,
                     ObjectKey::Relation(v.name.clone()),
                     format!("drop {kind} {}", v.name),
-                    vec![format!("DROP {} {}", view_kind(v.materialized), v.name.sql())],
+                    vec![format!(
+                        "DROP {} {}",
+                        view_kind(v.materialized),
+                        v.name.sql()
+                    )],
                     Phase::DropView,
                 )
                 .drops([ObjectKey::Relation(v.name.clone())])
@@ -678,7 +865,9 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
             }
             Change::Comment { target, comment } => {
                 let key = match target {
-                    CommentTarget::Table(t) | CommentTarget::View(t, _) => ObjectKey::Relation(t.clone()),
+                    CommentTarget::Table(t) | CommentTarget::View(t, _) => {
+                        ObjectKey::Relation(t.clone())
+                    }
                     CommentTarget::Column(t, c) => ObjectKey::Column(t.clone(), c.clone()),
                     CommentTarget::Sequence(s) => ObjectKey::Sequence(s.clone()),
                     CommentTarget::Type(t) => ObjectKey::Type(t.clone()),
@@ -686,7 +875,10 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                 Step::new(
                     Action::Alter,
                     key.clone(),
-                    format!("{} comment on {key}", if comment.is_some() { "set" } else { "remove" }),
+                    format!(
+                        "{} comment on {key}",
+                        if comment.is_some() { "set" } else { "remove" }
+                    ),
                     vec![comment_sql(target, comment.as_ref())],
                     Phase::Comment,
                 )
@@ -715,11 +907,17 @@ fn create_table(t: &Table, extension_keys: &[ObjectKey]) -> Step {
         lines.join(",\n    ")
     )];
     if t.comment.is_some() {
-        sql.push(comment_sql(&CommentTarget::Table(t.name.clone()), t.comment.as_ref()));
+        sql.push(comment_sql(
+            &CommentTarget::Table(t.name.clone()),
+            t.comment.as_ref(),
+        ));
     }
     for c in &t.columns {
         if c.comment.is_some() {
-            sql.push(comment_sql(&CommentTarget::Column(t.name.clone(), c.name.clone()), c.comment.as_ref()));
+            sql.push(comment_sql(
+                &CommentTarget::Column(t.name.clone(), c.name.clone()),
+                c.comment.as_ref(),
+            ));
         }
     }
     let names: Vec<String> = t.columns.iter().map(|c| c.name.clone()).collect();
@@ -732,16 +930,32 @@ fn create_table(t: &Table, extension_keys: &[ObjectKey]) -> Step {
     for c in t.constraints.values() {
         creates.push(ObjectKey::Constraint(t.name.clone(), c.name.clone()));
     }
-    Step::new(Action::Create, ObjectKey::Relation(t.name.clone()), format!("create table {}", t.name), sql, Phase::CreateTable)
-        .creates(creates)
-        .needs_new(needs)
-        .needs_new(extension_keys.iter().cloned())
+    Step::new(
+        Action::Create,
+        ObjectKey::Relation(t.name.clone()),
+        format!("create table {}", t.name),
+        sql,
+        Phase::CreateTable,
+    )
+    .creates(creates)
+    .needs_new(needs)
+    .needs_new(extension_keys.iter().cloned())
 }
 
-fn add_constraint(table: &QualifiedName, c: &Constraint, existing_table: bool, desired: &Schema, steps: &mut Vec<Step>) {
+fn add_constraint(
+    table: &QualifiedName,
+    c: &Constraint,
+    existing_table: bool,
+    desired: &Schema,
+    steps: &mut Vec<Step>,
+) {
     let key = ObjectKey::Constraint(table.clone(), c.name.clone());
     let is_fk = matches!(c.kind, ConstraintKind::ForeignKey(_));
-    let phase = if is_fk { Phase::AddForeignKey } else { Phase::AddConstraint };
+    let phase = if is_fk {
+        Phase::AddForeignKey
+    } else {
+        Phase::AddConstraint
+    };
     let kind = match &c.kind {
         ConstraintKind::PrimaryKey { .. } => "primary key",
         ConstraintKind::Unique { .. } => "unique constraint",
@@ -749,16 +963,26 @@ fn add_constraint(table: &QualifiedName, c: &Constraint, existing_table: bool, d
         ConstraintKind::ForeignKey(_) => "foreign key",
     };
     let needs = constraint_needs(table, c, desired);
-    let online = existing_table && matches!(c.kind, ConstraintKind::ForeignKey(_) | ConstraintKind::Check { .. });
+    let online = existing_table
+        && matches!(
+            c.kind,
+            ConstraintKind::ForeignKey(_) | ConstraintKind::Check { .. }
+        );
     let sql = format!(
         "ALTER TABLE {} ADD {}{}",
         table.sql(),
         constraint_sql(c),
         if online { " NOT VALID" } else { "" }
     );
-    let mut step = Step::new(Action::Create, key.clone(), format!("add {kind} {} on {table}", c.name), vec![sql], phase)
-        .creates([key.clone()])
-        .needs_new(needs);
+    let mut step = Step::new(
+        Action::Create,
+        key.clone(),
+        format!("add {kind} {} on {table}", c.name),
+        vec![sql],
+        phase,
+    )
+    .creates([key.clone()])
+    .needs_new(needs);
     if existing_table && !online {
         step.hazards.push(Hazard::new(
             HazardKind::LongLock,
@@ -779,7 +1003,11 @@ pub(crate) fn validate_step(table: &QualifiedName, name: &str) -> Step {
         Action::Alter,
         key.clone(),
         format!("validate constraint {name} on {table}"),
-        vec![format!("ALTER TABLE {} VALIDATE CONSTRAINT {}", table.sql(), quote_ident(name))],
+        vec![format!(
+            "ALTER TABLE {} VALIDATE CONSTRAINT {}",
+            table.sql(),
+            quote_ident(name)
+        )],
         Phase::Validate,
     )
     .needs_new([key]);
@@ -845,11 +1073,17 @@ fn alter_column(table: &QualifiedName, from: &Column, to: &Column, desired: &Sch
     if let Some(d) = &to.default
         && (from.default.as_ref() != Some(d) || type_changed)
     {
-        sql.push(format!("ALTER TABLE {t} ALTER COLUMN {col} SET DEFAULT {}", d.sql));
+        sql.push(format!(
+            "ALTER TABLE {t} ALTER COLUMN {col} SET DEFAULT {}",
+            d.sql
+        ));
     }
     match (from.identity, to.identity) {
         (None, Some(i)) => {
-            sql.push(format!("ALTER TABLE {t} ALTER COLUMN {col} ADD GENERATED {} AS IDENTITY", i.sql()));
+            sql.push(format!(
+                "ALTER TABLE {t} ALTER COLUMN {col} ADD GENERATED {} AS IDENTITY",
+                i.sql()
+            ));
             // Start after the values already stored, so inserts do not collide.
             sql.push(format!(
                 "SELECT setval(pg_get_serial_sequence({}, {}), coalesce(max({col}), 0) + 1, false) FROM {t}",
@@ -860,7 +1094,11 @@ fn alter_column(table: &QualifiedName, from: &Column, to: &Column, desired: &Sch
         (Some(a), Some(b)) if a != b => {
             sql.push(format!(
                 "ALTER TABLE {t} ALTER COLUMN {col} SET GENERATED {}",
-                if b == Identity::Always { "ALWAYS" } else { "BY DEFAULT" }
+                if b == Identity::Always {
+                    "ALWAYS"
+                } else {
+                    "BY DEFAULT"
+                }
             ));
         }
         _ => {}
@@ -898,7 +1136,11 @@ fn alter_column(table: &QualifiedName, from: &Column, to: &Column, desired: &Sch
         Phase::AlterColumn,
     )
     .creates([key.clone()])
-    .needs_new(column_needs(to, table, &names).into_iter().filter(|k| *k != key));
+    .needs_new(
+        column_needs(to, table, &names)
+            .into_iter()
+            .filter(|k| *k != key),
+    );
     if type_changed {
         step = step.drops([key]);
     }

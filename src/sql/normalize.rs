@@ -140,7 +140,8 @@ impl sqlparser::ast::Visitor for Collector<'_> {
                 let name = f.name.0.last().map(|p| p.to_string().to_lowercase());
                 if matches!(name.as_deref(), Some("nextval" | "currval" | "setval"))
                     && let FunctionArguments::List(list) = &f.args
-                    && let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(arg))) = list.args.first()
+                    && let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(arg))) =
+                        list.args.first()
                 {
                     let lit = match arg {
                         Expr::Cast { expr, .. } => expr.as_ref(),
@@ -386,7 +387,11 @@ impl Canonicalizer<'_> {
                 let (op_low, op_high, join) = if negated {
                     (BinaryOperator::Lt, BinaryOperator::Gt, BinaryOperator::Or)
                 } else {
-                    (BinaryOperator::GtEq, BinaryOperator::LtEq, BinaryOperator::And)
+                    (
+                        BinaryOperator::GtEq,
+                        BinaryOperator::LtEq,
+                        BinaryOperator::And,
+                    )
                 };
                 let mut lo = Expr::BinaryOp {
                     left: e.clone(),
@@ -545,7 +550,10 @@ mod tests {
         same("'member'", "'member'::public.user_role");
         same("now()", "NOW()");
         same("email <> ''", "(email <> ''::text)");
-        same("status IN ('a', 'b')", "(status = ANY (ARRAY['a'::text, 'b'::text]))");
+        same(
+            "status IN ('a', 'b')",
+            "(status = ANY (ARRAY['a'::text, 'b'::text]))",
+        );
         same(
             "status IN ('a', 'b')",
             "((status)::text = ANY ((ARRAY['a'::character varying, 'b'::character varying])::text[]))",
@@ -557,7 +565,10 @@ mod tests {
         same("lower(email)", "lower((email)::text)");
         same("price BETWEEN 1 AND 10", "((price >= 1) AND (price <= 10))");
         same("email LIKE '%@%'", "(email ~~ '%@%'::text)");
-        same("nextval('invoice_no')", "nextval('public.invoice_no'::regclass)");
+        same(
+            "nextval('invoice_no')",
+            "nextval('public.invoice_no'::regclass)",
+        );
         same("'{}'", "'{}'::text[]");
         same("deleted_at IS NULL", "(deleted_at IS NULL)");
         same("interval '1 day'", "'1 day'::interval");
@@ -585,9 +596,15 @@ mod tests {
 
     #[test]
     fn references() {
-        let r = query_references("WITH x AS (SELECT 1) SELECT u.id, email FROM users u JOIN app.t ON true, x").unwrap();
+        let r = query_references(
+            "WITH x AS (SELECT 1) SELECT u.id, email FROM users u JOIN app.t ON true, x",
+        )
+        .unwrap();
         assert!(r.relations.contains(&vec!["users".to_string()]));
-        assert!(r.relations.contains(&vec!["app".to_string(), "t".to_string()]));
+        assert!(
+            r.relations
+                .contains(&vec!["app".to_string(), "t".to_string()])
+        );
         assert!(r.ctes.contains("x"));
         assert!(r.identifiers.contains("email"));
         assert!(r.identifiers.contains("id"));

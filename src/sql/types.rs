@@ -8,12 +8,51 @@ use crate::model::{QualifiedName, Serial, SqlType, quote_ident};
 
 /// Built-in types whose name is already canonical and takes no modifier.
 const PLAIN_BUILTINS: &[&str] = &[
-    "bytea", "cidr", "circle", "date", "daterange", "datemultirange", "box", "inet",
-    "int4multirange", "int4range", "int8multirange", "int8range", "json", "jsonb", "jsonpath",
-    "line", "lseg", "macaddr", "macaddr8", "money", "name", "nummultirange", "numrange", "oid",
-    "path", "pg_lsn", "pg_snapshot", "point", "polygon", "regclass", "regproc", "regtype", "text",
-    "tsmultirange", "tsquery", "tsrange", "tstzmultirange", "tstzrange", "tsvector",
-    "txid_snapshot", "uuid", "xml", "record", "void", "trigger",
+    "bytea",
+    "cidr",
+    "circle",
+    "date",
+    "daterange",
+    "datemultirange",
+    "box",
+    "inet",
+    "int4multirange",
+    "int4range",
+    "int8multirange",
+    "int8range",
+    "json",
+    "jsonb",
+    "jsonpath",
+    "line",
+    "lseg",
+    "macaddr",
+    "macaddr8",
+    "money",
+    "name",
+    "nummultirange",
+    "numrange",
+    "oid",
+    "path",
+    "pg_lsn",
+    "pg_snapshot",
+    "point",
+    "polygon",
+    "regclass",
+    "regproc",
+    "regtype",
+    "text",
+    "tsmultirange",
+    "tsquery",
+    "tsrange",
+    "tstzmultirange",
+    "tstzrange",
+    "tsvector",
+    "txid_snapshot",
+    "uuid",
+    "xml",
+    "record",
+    "void",
+    "trigger",
 ];
 
 /// What a resolver says about a name that is not a built-in type.
@@ -185,6 +224,18 @@ pub fn canonical_type(text: &str, resolve: Resolver<'_>) -> Result<SqlType, Stri
         "\"char\"" => no_mods("\"char\"")?,
         other if PLAIN_BUILTINS.contains(&other) => no_mods(other)?,
         _ => {
+            // A declared name used exactly as written (`Mood Type`, `MyEnum`).
+            let exact = base.trim();
+            if !exact.contains('"')
+                && !exact.contains('.')
+                && let Some(qn) = resolve(None, exact)
+            {
+                let sql = qn.sql();
+                return Ok(SqlType {
+                    sql: if array { format!("{sql}[]") } else { sql },
+                    serial: None,
+                });
+            }
             if words.len() != 1 && !words_text.contains('"') {
                 return Err(format!("unknown type `{}`", text.trim()));
             }
@@ -195,9 +246,13 @@ pub fn canonical_type(text: &str, resolve: Resolver<'_>) -> Result<SqlType, Stri
                 _ => return Err(format!("bad type name `{}`", text.trim())),
             };
             if schema == Some("pg_catalog") {
-                return canonical_type(&format!("{name}{}", if array { "[]" } else { "" }), resolve);
+                return canonical_type(
+                    &format!("{name}{}", if array { "[]" } else { "" }),
+                    resolve,
+                );
             }
-            let qn = resolve(schema, name).ok_or_else(|| format!("unknown type `{}`", text.trim()))?;
+            let qn =
+                resolve(schema, name).ok_or_else(|| format!("unknown type `{}`", text.trim()))?;
             let rendered = with(&qn.sql());
             if array {
                 return Ok(SqlType {
@@ -229,7 +284,9 @@ pub fn canonical_cast_type(text: &str, context_schema: &str) -> String {
     match canonical_type(text, &resolve) {
         Ok(t) => {
             let prefix = format!("{}.", quote_ident(context_schema));
-            t.sql.strip_prefix(&prefix).map_or(t.sql.clone(), str::to_string)
+            t.sql
+                .strip_prefix(&prefix)
+                .map_or(t.sql.clone(), str::to_string)
         }
         Err(_) => text.trim().to_ascii_lowercase(),
     }
@@ -358,7 +415,10 @@ mod tests {
             ("public.user_role[]", "public.user_role[]"),
             ("pg_catalog.int4", "integer"),
             ("nosuchtype", "error: unknown type `nosuchtype`"),
-            ("int(3)", "error: type `integer` takes no modifier (in `int(3)`)"),
+            (
+                "int(3)",
+                "error: type `integer` takes no modifier (in `int(3)`)",
+            ),
         ];
         for (input, want) in cases {
             assert_eq!(canon(input), want, "{input}");

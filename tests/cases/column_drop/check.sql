@@ -1,0 +1,1 @@
+SELECT keep = 'y' FROM t WHERE id = 1

@@ -1,0 +1,1 @@
+SELECT b = 9 AND c = 4 FROM t

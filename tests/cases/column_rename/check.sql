@@ -1,0 +1,1 @@
+SELECT display_name = 'Ada' FROM t WHERE id = 1

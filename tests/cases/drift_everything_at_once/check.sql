@@ -1,0 +1,1 @@
+SELECT name = 'x' FROM a WHERE id = 1

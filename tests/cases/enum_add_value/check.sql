@@ -1,0 +1,1 @@
+SELECT role = 'guest' FROM users

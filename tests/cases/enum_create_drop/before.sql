@@ -1,0 +1,1 @@
+CREATE TYPE old_mood AS ENUM ('a');

@@ -1,0 +1,1 @@
+SELECT p = 'mid' FROM tasks

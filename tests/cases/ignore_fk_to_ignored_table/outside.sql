@@ -1,0 +1,1 @@
+CREATE TABLE dgs_lessons (id int PRIMARY KEY);

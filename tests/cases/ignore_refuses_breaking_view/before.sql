@@ -1,0 +1,2 @@
+CREATE TABLE users (id int, score int);
+CREATE VIEW report AS SELECT id, score FROM users;

@@ -1,0 +1,4 @@
+CREATE TABLE t (a int, b int);
+CREATE VIEW v_same AS SELECT a FROM t;
+CREATE VIEW v_change AS SELECT a FROM t;
+CREATE VIEW v_drop AS SELECT b FROM t;
