@@ -826,7 +826,11 @@ impl Differ<'_> {
                 if dirty.contains(qn) {
                     continue;
                 }
-                let changed = self.desired.views.get(qn) != Some(v)
+                let changed = self
+                    .desired
+                    .views
+                    .get(qn)
+                    .is_none_or(|w| w.query != v.query || w.materialized != v.materialized)
                     || v.column_deps
                         .iter()
                         .any(|d| self.touched_columns.contains(d))

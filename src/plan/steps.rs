@@ -351,6 +351,11 @@ fn enum_sql(e: &Enum) -> String {
     )
 }
 
+fn is_subsequence(short: &[String], long: &[String]) -> bool {
+    let mut it = long.iter();
+    short.iter().all(|v| it.any(|l| l == v))
+}
+
 fn data_loss(reason: impl Into<String>) -> Hazard {
     Hazard::new(HazardKind::DataLoss, reason)
 }
@@ -534,7 +539,17 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                 let mut step = Step::new(
                     Action::Alter,
                     ObjectKey::Type(to.name.clone()),
-                    format!("recreate enum {} (values removed or reordered)", to.name),
+                    format!(
+                        "recreate enum {} ({})",
+                        to.name,
+                        if removed.is_empty() && is_subsequence(&from.values, &to.values) {
+                            "new values are used in this plan, which ADD VALUE would not allow"
+                        } else if removed.is_empty() {
+                            "values reordered"
+                        } else {
+                            "values removed"
+                        }
+                    ),
                     sql,
                     Phase::Type,
                 )
@@ -1030,7 +1045,7 @@ fn alter_column(table: &QualifiedName, from: &Column, to: &Column, desired: &Sch
     let mut hazards = Vec::new();
     let type_changed = from.ty.sql != to.ty.sql || from.collation != to.collation;
     let identity_changed = from.identity != to.identity;
-    if from.default.is_some() && (from.default != to.default || type_changed) {
+    if from.default.is_some() && (to.default.is_none() || type_changed) {
         sql.push(format!("ALTER TABLE {t} ALTER COLUMN {col} DROP DEFAULT"));
     }
     if from.identity.is_some() && to.identity.is_none() {
@@ -1053,10 +1068,15 @@ fn alter_column(table: &QualifiedName, from: &Column, to: &Column, desired: &Sch
                 to.name, from.ty.sql, to.ty.sql
             )));
         }
-        if change.rewrites || from.collation != to.collation {
+        if change.rewrites {
             hazards.push(Hazard::new(
                 HazardKind::TableRewrite,
                 format!("rewrites {table} (and its indexes) to change the column type"),
+            ));
+        } else if from.collation != to.collation {
+            hazards.push(Hazard::new(
+                HazardKind::LongLock,
+                format!("rebuilds the indexes of {table} that use the column, under an exclusive lock"),
             ));
         }
     }
