@@ -11,7 +11,7 @@ use postgres::Client;
 use std::time::{Duration, Instant};
 
 /// The advisory lock key: "reconcil" in ASCII.
-const ADVISORY_LOCK_KEY: i64 = 0x7265_636f_6e63_696c;
+pub const ADVISORY_LOCK_KEY: i64 = 0x7265_636f_6e63_696c;
 
 /// Parses PostgreSQL duration syntax (`500ms`, `5s`, `1min`, `2h`, plain ms).
 pub fn parse_duration(text: &str) -> Result<Duration> {
@@ -38,7 +38,7 @@ pub fn parse_duration(text: &str) -> Result<Duration> {
             )));
         }
     };
-    if !ms.is_finite() || ms < 0.0 || ms > 2_147_483_647.0 {
+    if !ms.is_finite() || !(0.0..=2_147_483_647.0).contains(&ms) {
         return Err(Error::Usage(format!("duration `{text}` is out of range")));
     }
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]

@@ -40,13 +40,13 @@ pub fn read_file(path: &str) -> Result<String> {
 }
 
 /// Parses YAML text into `T`, turning serde errors into located diagnostics.
-fn parse_yaml<T: DeserializeOwned>(text: &str, file: &str) -> Result<T, Diagnostic> {
+fn parse_yaml<T: DeserializeOwned>(text: &str, file: &str) -> Result<T, Box<Diagnostic>> {
     // A first pass through `Value` rejects duplicate keys, which typed maps would
     // silently overwrite.
     if let Err(e) = serde_yaml::from_str::<serde_yaml::Value>(text) {
-        return Err(yaml_diagnostic(&e, file));
+        return Err(Box::new(yaml_diagnostic(&e, file)));
     }
-    serde_yaml::from_str::<T>(text).map_err(|e| yaml_diagnostic(&e, file))
+    serde_yaml::from_str::<T>(text).map_err(|e| Box::new(yaml_diagnostic(&e, file)))
 }
 
 fn yaml_diagnostic(e: &serde_yaml::Error, file: &str) -> Diagnostic {
@@ -182,7 +182,7 @@ pub fn load_schema_text(text: &str, file: &str, ignore: &IgnoreRules) -> Result<
             "the file is empty; refusing to treat it as \"drop everything\" (declare at least one schema)",
         ));
     }
-    let raw: raw::RawFile = parse_yaml(text, file).map_err(|d| Error::Invalid(vec![d]))?;
+    let raw: raw::RawFile = parse_yaml(text, file).map_err(|d| Error::Invalid(vec![*d]))?;
     if raw
         .schemas
         .as_ref()
@@ -218,7 +218,7 @@ pub fn load_ignore_text(text: &str, file: &str) -> Result<IgnoreRules> {
     if !meaningful {
         return Ok(IgnoreRules::default());
     }
-    let raw: raw::RawIgnore = parse_yaml(text, file).map_err(|d| Error::Invalid(vec![d]))?;
+    let raw: raw::RawIgnore = parse_yaml(text, file).map_err(|d| Error::Invalid(vec![*d]))?;
     IgnoreRules::compile(&raw, file).map_err(|mut diags| {
         for d in &mut diags {
             let path: Vec<String> = d

@@ -893,6 +893,9 @@ fn build_table(
     table
 }
 
+/// Reports each listed column the table does not declare.
+type ColumnCheck<'a> = dyn Fn(&mut Ctx<'_>, &[String], &[String]) + 'a;
+
 fn build_index(
     ctx: &mut Ctx<'_>,
     path: &[String],
@@ -900,7 +903,7 @@ fn build_index(
     raw: &RawIndex,
     schema: &str,
     names: &[String],
-    check_columns: &dyn Fn(&mut Ctx<'_>, &[String], &[String]),
+    check_columns: &ColumnCheck<'_>,
 ) -> Option<Index> {
     check_columns(ctx, &p(path, &["columns"]), &raw.columns);
     check_columns(ctx, &p(path, &["include"]), &raw.include);

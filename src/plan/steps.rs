@@ -1076,7 +1076,9 @@ fn alter_column(table: &QualifiedName, from: &Column, to: &Column, desired: &Sch
         } else if from.collation != to.collation {
             hazards.push(Hazard::new(
                 HazardKind::LongLock,
-                format!("rebuilds the indexes of {table} that use the column, under an exclusive lock"),
+                format!(
+                    "rebuilds the indexes of {table} that use the column, under an exclusive lock"
+                ),
             ));
         }
     }

@@ -136,8 +136,10 @@ pub fn canonical_type(text: &str, resolve: Resolver<'_>) -> Result<SqlType, Stri
     // Pull out one parenthesised modifier list, e.g. `numeric(10, 2)` or `timestamp(3) with time zone`.
     let mut mods = Vec::new();
     let mut words_text = base.clone();
-    if !base.starts_with('"') {
-        if let Some(open) = base.find('(') {
+    if !base.starts_with('"')
+        && let Some(open) = base.find('(')
+    {
+        {
             let close = base[open..]
                 .find(')')
                 .map(|i| i + open)

@@ -1,0 +1,270 @@
+//! The binary, run as users run it: exit codes, messages, and that bad input
+//! or a refused apply leaves the database untouched.
+
+mod common;
+
+use common::TestDb;
+use std::path::Path;
+use std::process::Command;
+
+struct Output {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_reconcile"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run reconcile");
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A temporary directory holding the given files.
+fn workdir(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).expect("write file");
+    }
+    dir
+}
+
+fn table_count(db: &TestDb) -> i64 {
+    db.query_i64("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND c.relkind IN ('r', 'v', 'm', 'S')")
+}
+
+const SMALL: &str = "# two tables\nschemas:\n  public:\n    tables:\n      teams:\n        columns:\n          id: { type: bigint, primary_key: true }\n      users:\n        columns:\n          id: { type: bigint, primary_key: true }\n          team_id: { type: bigint, references: teams.id }\n";
+
+fn assert_invalid(schema: &str, expected: &str) {
+    let db = TestDb::new();
+    let dir = workdir(&[("schema.yaml", schema)]);
+    let out = run_in(dir.path(), &["apply", "--yes", "--database-url", &db.url]);
+    assert_eq!(out.code, 1, "stderr: {}", out.stderr);
+    assert!(
+        out.stderr.contains(expected),
+        "expected `{expected}` in:\n{}",
+        out.stderr
+    );
+    assert_eq!(table_count(&db), 0, "invalid input must not change the database");
+}
+
+#[test]
+fn bad_yaml_names_file_line_and_column() {
+    assert_invalid(
+        "schemas:\n  public:\n    tables:\n      t:\n        columns: [unclosed\n",
+        "schema.yaml:",
+    );
+    let dir = workdir(&[("schema.yaml", "schemas:\n  public:\n    tables:\n      t:\n        colums:\n          a: int\n")]);
+    let out = run_in(dir.path(), &["validate"]);
+    insta::assert_snapshot!(out.stderr, @"error: schema.yaml:5:9: schemas.public.tables.t: unknown field `colums`, expected one of `columns`, `primary_key`, `unique`, `checks`, `foreign_keys`, `indexes`, `comment`, `renamed_from` (did you mean `columns`?)");
+    assert_eq!(out.code, 1);
+}
+
+#[test]
+fn unknown_type_is_rejected_with_a_suggestion() {
+    let schema = "schemas:\n  public:\n    tables:\n      t:\n        columns:\n          a: { type: integr }\n";
+    let dir = workdir(&[("schema.yaml", schema)]);
+    let out = run_in(dir.path(), &["validate"]);
+    insta::assert_snapshot!(out.stderr, @"error: schema.yaml:6:16: schemas.public.tables.t.columns.a.type: unknown type `integr` (did you mean `integer`?)");
+    assert_invalid(schema, "unknown type `integr`");
+}
+
+#[test]
+fn references_to_undeclared_things_are_rejected() {
+    assert_invalid(
+        "schemas:\n  public:\n    tables:\n      users:\n        columns:\n          email: text\n        indexes:\n          x: { columns: [emial] }\n",
+        "schemas.public.tables.users.indexes.x.columns[0]: column `emial` is not declared in table `public.users` (did you mean `email`?)",
+    );
+    assert_invalid(
+        "schemas:\n  public:\n    tables:\n      users:\n        columns:\n          team_id: { type: int, references: teams.id }\n",
+        "references table `public.teams`, which is not declared",
+    );
+    assert_invalid(
+        "schemas:\n  public:\n    tables:\n      users:\n        columns:\n          email: text\n    views:\n      v:\n        query: SELECT email FROM user_list\n",
+        "the query reads `public.user_list`, which is not declared",
+    );
+    assert_invalid(
+        "schemas:\n  public:\n    tables:\n      users:\n        columns:\n          email: text\n        checks:\n          c: \"emal <> ''\"\n",
+        "the check names column `emal`, which the table does not declare (did you mean `email`?)",
+    );
+}
+
+#[test]
+fn contradictions_are_rejected() {
+    assert_invalid(
+        "schemas:\n  public:\n    tables:\n      t:\n        columns:\n          a: int\n          b: { type: int, generated: a * 2, default: 0 }\n",
+        "a generated column cannot also have a default",
+    );
+    assert_invalid(
+        "schemas:\n  public:\n    tables:\n      t:\n        columns:\n          a: int\n      t2:\n        columns:\n          a: int\n        indexes:\n          t: { columns: [a] }\n",
+        "is used by more than one object",
+    );
+    assert_invalid(
+        "schemas:\n  public:\n    tables:\n      t:\n        columns:\n          a: int\n          a: text\n",
+        "duplicate",
+    );
+    assert_invalid(
+        "schemas:\n  public:\n    tables:\n      t:\n        columns:\n          a: { type: int, default: \"lower(\" }\n",
+        "invalid SQL expression",
+    );
+}
+
+#[test]
+fn empty_schema_file_is_an_error() {
+    assert_invalid("", "the file is empty");
+    assert_invalid("# only a comment\n", "the file is empty");
+    assert_invalid("schemas: {}\n", "no schemas declared");
+}
+
+#[test]
+fn declared_and_ignored_is_an_error() {
+    let db = TestDb::new();
+    let dir = workdir(&[("schema.yaml", SMALL), ("ignore.yaml", "tables: [\"team*\"]\n")]);
+    let out = run_in(dir.path(), &["apply", "--yes", "--database-url", &db.url]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("table `public.teams` is declared but also ignored (by `team*`)"), "{}", out.stderr);
+    assert_eq!(table_count(&db), 0);
+}
+
+#[test]
+fn plan_without_database_prints_full_ddl() {
+    let dir = workdir(&[("schema.yaml", SMALL)]);
+    let out = run_in(dir.path(), &["plan"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("CREATE TABLE public.teams"));
+    assert!(out.stdout.contains("planned against an empty database"));
+    let out = run_in(dir.path(), &["plan", "--check"]);
+    assert_eq!(out.code, 2);
+    let out = run_in(dir.path(), &["plan", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("json plan");
+    assert_eq!(json["steps"].as_array().map(Vec::len), Some(3));
+    assert_eq!(json["steps"][2]["action"], "create");
+}
+
+#[test]
+fn plan_check_exit_codes_against_a_database() {
+    let db = TestDb::new();
+    let dir = workdir(&[("schema.yaml", SMALL)]);
+    let url = db.url.as_str();
+    assert_eq!(run_in(dir.path(), &["plan", "--check", "--database-url", url]).code, 2);
+    let out = run_in(dir.path(), &["apply", "--yes", "--database-url", url]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("Applied 3 step(s)"));
+    let out = run_in(dir.path(), &["plan", "--detailed-exitcode", "--database-url", url]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("-- no changes"));
+}
+
+#[test]
+fn destructive_apply_is_refused_without_the_flag() {
+    let db = TestDb::new();
+    db.execute("CREATE TABLE teams (id bigint PRIMARY KEY); CREATE TABLE users (id bigint PRIMARY KEY, team_id bigint REFERENCES teams (id), legacy text); INSERT INTO users VALUES (1, NULL, 'keep');");
+    let dir = workdir(&[("schema.yaml", SMALL)]);
+    let out = run_in(dir.path(), &["apply", "--yes", "--database-url", &db.url]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(out.stderr.contains("drop column public.users.legacy"), "{}", out.stderr);
+    assert!(db.query_bool("SELECT legacy = 'keep' FROM users"));
+    let out = run_in(dir.path(), &["apply", "--yes", "--allow-destructive", "--database-url", &db.url]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(db.query_bool("SELECT NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE column_name = 'legacy')"));
+}
+
+#[test]
+fn dry_run_and_missing_confirmation_change_nothing() {
+    let db = TestDb::new();
+    let dir = workdir(&[("schema.yaml", SMALL)]);
+    let out = run_in(dir.path(), &["apply", "--dry-run", "--format", "sql", "--database-url", &db.url]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("CREATE TABLE public.users"));
+    assert_eq!(table_count(&db), 0);
+    let out = run_in(dir.path(), &["apply", "--database-url", &db.url]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("pass --yes"), "{}", out.stderr);
+    assert_eq!(table_count(&db), 0);
+}
+
+#[test]
+fn diff_between_two_files() {
+    let new = SMALL.replace("          team_id: { type: bigint, references: teams.id }\n", "          team_id: { type: bigint, references: teams.id }\n          email: text\n");
+    let dir = workdir(&[("old.yaml", SMALL), ("new.yaml", &new)]);
+    let out = run_in(dir.path(), &["diff", "old.yaml", "new.yaml", "--format", "text"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    insta::assert_snapshot!(out.stdout, @r"
+    Plan against an empty database: 1 step (1 create).
+
+      + add column public.users.email
+    ");
+    assert_eq!(run_in(dir.path(), &["diff", "old.yaml", "new.yaml", "--check"]).code, 2);
+    assert_eq!(run_in(dir.path(), &["diff", "old.yaml", "old.yaml", "--check"]).code, 0);
+}
+
+#[test]
+fn validate_and_graph_work_offline() {
+    let dir = workdir(&[("schema.yaml", SMALL)]);
+    let out = run_in(dir.path(), &["validate"]);
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.contains("is valid: 1 schema(s), 2 table(s)"), "{}", out.stdout);
+    let out = run_in(dir.path(), &["graph"]);
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.starts_with("digraph plan {"));
+    assert!(out.stdout.contains("->"), "the foreign key depends on both tables: {}", out.stdout);
+}
+
+#[test]
+fn passwords_are_never_printed() {
+    let dir = workdir(&[("schema.yaml", SMALL)]);
+    let out = run_in(dir.path(), &["plan", "--database-url", "postgres://someone:s3cr3t-pw@127.0.0.1:1/nowhere"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("could not connect"), "{}", out.stderr);
+    assert!(!out.stderr.contains("s3cr3t-pw") && !out.stdout.contains("s3cr3t-pw"));
+    let out = run_in(dir.path(), &["plan", "--database-url", "postgres://someone:s3cr3t-pw@[bad"]);
+    assert_eq!(out.code, 1);
+    assert!(!out.stderr.contains("s3cr3t-pw"), "{}", out.stderr);
+}
+
+#[test]
+fn a_second_apply_is_refused_while_the_advisory_lock_is_held() {
+    let db = TestDb::new();
+    let mut holder = db.client();
+    holder
+        .execute("SELECT pg_advisory_lock($1)", &[&reconcile::apply::ADVISORY_LOCK_KEY])
+        .expect("lock");
+    let dir = workdir(&[("schema.yaml", SMALL)]);
+    let out = run_in(dir.path(), &["apply", "--yes", "--lock-timeout", "300ms", "--database-url", &db.url]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(out.stderr.contains("advisory lock"), "{}", out.stderr);
+    assert_eq!(table_count(&db), 0);
+}
+
+#[test]
+fn a_table_lock_not_obtained_exits_3_and_changes_nothing() {
+    let db = TestDb::new();
+    db.execute("CREATE TABLE teams (id bigint PRIMARY KEY); CREATE TABLE users (id bigint PRIMARY KEY);");
+    let mut holder = db.client();
+    let mut tx = holder.transaction().expect("tx");
+    tx.batch_execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE").expect("lock");
+    let dir = workdir(&[("schema.yaml", SMALL)]);
+    let out = run_in(dir.path(), &["apply", "--yes", "--lock-timeout", "300ms", "--database-url", &db.url]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(out.stderr.contains("public.users"), "{}", out.stderr);
+    tx.rollback().expect("rollback");
+    assert!(db.query_bool("SELECT NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'team_id')"));
+}
+
+/// The example at the repository root stays valid and applies cleanly.
+#[test]
+fn example_schema_applies_and_converges() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let db = TestDb::new();
+    let out = run_in(root, &["apply", "--yes", "--database-url", &db.url]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let out = run_in(root, &["plan", "--check", "--database-url", &db.url]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+}
