@@ -52,7 +52,11 @@ fn assert_invalid(schema: &str, expected: &str) {
         "expected `{expected}` in:\n{}",
         out.stderr
     );
-    assert_eq!(table_count(&db), 0, "invalid input must not change the database");
+    assert_eq!(
+        table_count(&db),
+        0,
+        "invalid input must not change the database"
+    );
 }
 
 #[test]
@@ -61,7 +65,10 @@ fn bad_yaml_names_file_line_and_column() {
         "schemas:\n  public:\n    tables:\n      t:\n        columns: [unclosed\n",
         "schema.yaml:",
     );
-    let dir = workdir(&[("schema.yaml", "schemas:\n  public:\n    tables:\n      t:\n        colums:\n          a: int\n")]);
+    let dir = workdir(&[(
+        "schema.yaml",
+        "schemas:\n  public:\n    tables:\n      t:\n        colums:\n          a: int\n",
+    )]);
     let out = run_in(dir.path(), &["validate"]);
     insta::assert_snapshot!(out.stderr, @"error: schema.yaml:5:9: schemas.public.tables.t: unknown field `colums`, expected one of `columns`, `primary_key`, `unique`, `checks`, `foreign_keys`, `indexes`, `comment`, `renamed_from` (did you mean `columns`?)");
     assert_eq!(out.code, 1);
@@ -126,10 +133,18 @@ fn empty_schema_file_is_an_error() {
 #[test]
 fn declared_and_ignored_is_an_error() {
     let db = TestDb::new();
-    let dir = workdir(&[("schema.yaml", SMALL), ("ignore.yaml", "tables: [\"team*\"]\n")]);
+    let dir = workdir(&[
+        ("schema.yaml", SMALL),
+        ("ignore.yaml", "tables: [\"team*\"]\n"),
+    ]);
     let out = run_in(dir.path(), &["apply", "--yes", "--database-url", &db.url]);
     assert_eq!(out.code, 1);
-    assert!(out.stderr.contains("table `public.teams` is declared but also ignored (by `team*`)"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("table `public.teams` is declared but also ignored (by `team*`)"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(table_count(&db), 0);
 }
 
@@ -153,11 +168,17 @@ fn plan_check_exit_codes_against_a_database() {
     let db = TestDb::new();
     let dir = workdir(&[("schema.yaml", SMALL)]);
     let url = db.url.as_str();
-    assert_eq!(run_in(dir.path(), &["plan", "--check", "--database-url", url]).code, 2);
+    assert_eq!(
+        run_in(dir.path(), &["plan", "--check", "--database-url", url]).code,
+        2
+    );
     let out = run_in(dir.path(), &["apply", "--yes", "--database-url", url]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("Applied 3 step(s)"));
-    let out = run_in(dir.path(), &["plan", "--detailed-exitcode", "--database-url", url]);
+    let out = run_in(
+        dir.path(),
+        &["plan", "--detailed-exitcode", "--database-url", url],
+    );
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("-- no changes"));
 }
@@ -169,18 +190,43 @@ fn destructive_apply_is_refused_without_the_flag() {
     let dir = workdir(&[("schema.yaml", SMALL)]);
     let out = run_in(dir.path(), &["apply", "--yes", "--database-url", &db.url]);
     assert_eq!(out.code, 3, "{}", out.stderr);
-    assert!(out.stderr.contains("drop column public.users.legacy"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("drop column public.users.legacy"),
+        "{}",
+        out.stderr
+    );
     assert!(db.query_bool("SELECT legacy = 'keep' FROM users"));
-    let out = run_in(dir.path(), &["apply", "--yes", "--allow-destructive", "--database-url", &db.url]);
+    let out = run_in(
+        dir.path(),
+        &[
+            "apply",
+            "--yes",
+            "--allow-destructive",
+            "--database-url",
+            &db.url,
+        ],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(db.query_bool("SELECT NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE column_name = 'legacy')"));
+    assert!(db.query_bool(
+        "SELECT NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE column_name = 'legacy')"
+    ));
 }
 
 #[test]
 fn dry_run_and_missing_confirmation_change_nothing() {
     let db = TestDb::new();
     let dir = workdir(&[("schema.yaml", SMALL)]);
-    let out = run_in(dir.path(), &["apply", "--dry-run", "--format", "sql", "--database-url", &db.url]);
+    let out = run_in(
+        dir.path(),
+        &[
+            "apply",
+            "--dry-run",
+            "--format",
+            "sql",
+            "--database-url",
+            &db.url,
+        ],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("CREATE TABLE public.users"));
     assert_eq!(table_count(&db), 0);
@@ -192,17 +238,29 @@ fn dry_run_and_missing_confirmation_change_nothing() {
 
 #[test]
 fn diff_between_two_files() {
-    let new = SMALL.replace("          team_id: { type: bigint, references: teams.id }\n", "          team_id: { type: bigint, references: teams.id }\n          email: text\n");
+    let new = SMALL.replace(
+        "          team_id: { type: bigint, references: teams.id }\n",
+        "          team_id: { type: bigint, references: teams.id }\n          email: text\n",
+    );
     let dir = workdir(&[("old.yaml", SMALL), ("new.yaml", &new)]);
-    let out = run_in(dir.path(), &["diff", "old.yaml", "new.yaml", "--format", "text"]);
+    let out = run_in(
+        dir.path(),
+        &["diff", "old.yaml", "new.yaml", "--format", "text"],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     insta::assert_snapshot!(out.stdout, @r"
     Plan against an empty database: 1 step (1 create).
 
       + add column public.users.email
     ");
-    assert_eq!(run_in(dir.path(), &["diff", "old.yaml", "new.yaml", "--check"]).code, 2);
-    assert_eq!(run_in(dir.path(), &["diff", "old.yaml", "old.yaml", "--check"]).code, 0);
+    assert_eq!(
+        run_in(dir.path(), &["diff", "old.yaml", "new.yaml", "--check"]).code,
+        2
+    );
+    assert_eq!(
+        run_in(dir.path(), &["diff", "old.yaml", "old.yaml", "--check"]).code,
+        0
+    );
 }
 
 #[test]
@@ -210,21 +268,43 @@ fn validate_and_graph_work_offline() {
     let dir = workdir(&[("schema.yaml", SMALL)]);
     let out = run_in(dir.path(), &["validate"]);
     assert_eq!(out.code, 0);
-    assert!(out.stdout.contains("is valid: 1 schema(s), 2 table(s)"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("is valid: 1 schema(s), 2 table(s)"),
+        "{}",
+        out.stdout
+    );
     let out = run_in(dir.path(), &["graph"]);
     assert_eq!(out.code, 0);
     assert!(out.stdout.starts_with("digraph plan {"));
-    assert!(out.stdout.contains("->"), "the foreign key depends on both tables: {}", out.stdout);
+    assert!(
+        out.stdout.contains("->"),
+        "the foreign key depends on both tables: {}",
+        out.stdout
+    );
 }
 
 #[test]
 fn passwords_are_never_printed() {
     let dir = workdir(&[("schema.yaml", SMALL)]);
-    let out = run_in(dir.path(), &["plan", "--database-url", "postgres://someone:s3cr3t-pw@127.0.0.1:1/nowhere"]);
+    let out = run_in(
+        dir.path(),
+        &[
+            "plan",
+            "--database-url",
+            "postgres://someone:s3cr3t-pw@127.0.0.1:1/nowhere",
+        ],
+    );
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("could not connect"), "{}", out.stderr);
     assert!(!out.stderr.contains("s3cr3t-pw") && !out.stdout.contains("s3cr3t-pw"));
-    let out = run_in(dir.path(), &["plan", "--database-url", "postgres://someone:s3cr3t-pw@[bad"]);
+    let out = run_in(
+        dir.path(),
+        &[
+            "plan",
+            "--database-url",
+            "postgres://someone:s3cr3t-pw@[bad",
+        ],
+    );
     assert_eq!(out.code, 1);
     assert!(!out.stderr.contains("s3cr3t-pw"), "{}", out.stderr);
 }
@@ -234,10 +314,23 @@ fn a_second_apply_is_refused_while_the_advisory_lock_is_held() {
     let db = TestDb::new();
     let mut holder = db.client();
     holder
-        .execute("SELECT pg_advisory_lock($1)", &[&reconcile::apply::ADVISORY_LOCK_KEY])
+        .execute(
+            "SELECT pg_advisory_lock($1)",
+            &[&reconcile::apply::ADVISORY_LOCK_KEY],
+        )
         .expect("lock");
     let dir = workdir(&[("schema.yaml", SMALL)]);
-    let out = run_in(dir.path(), &["apply", "--yes", "--lock-timeout", "300ms", "--database-url", &db.url]);
+    let out = run_in(
+        dir.path(),
+        &[
+            "apply",
+            "--yes",
+            "--lock-timeout",
+            "300ms",
+            "--database-url",
+            &db.url,
+        ],
+    );
     assert_eq!(out.code, 3, "{}", out.stderr);
     assert!(out.stderr.contains("advisory lock"), "{}", out.stderr);
     assert_eq!(table_count(&db), 0);
@@ -246,12 +339,25 @@ fn a_second_apply_is_refused_while_the_advisory_lock_is_held() {
 #[test]
 fn a_table_lock_not_obtained_exits_3_and_changes_nothing() {
     let db = TestDb::new();
-    db.execute("CREATE TABLE teams (id bigint PRIMARY KEY); CREATE TABLE users (id bigint PRIMARY KEY);");
+    db.execute(
+        "CREATE TABLE teams (id bigint PRIMARY KEY); CREATE TABLE users (id bigint PRIMARY KEY);",
+    );
     let mut holder = db.client();
     let mut tx = holder.transaction().expect("tx");
-    tx.batch_execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE").expect("lock");
+    tx.batch_execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+        .expect("lock");
     let dir = workdir(&[("schema.yaml", SMALL)]);
-    let out = run_in(dir.path(), &["apply", "--yes", "--lock-timeout", "300ms", "--database-url", &db.url]);
+    let out = run_in(
+        dir.path(),
+        &[
+            "apply",
+            "--yes",
+            "--lock-timeout",
+            "300ms",
+            "--database-url",
+            &db.url,
+        ],
+    );
     assert_eq!(out.code, 3, "{}", out.stderr);
     assert!(out.stderr.contains("public.users"), "{}", out.stderr);
     tx.rollback().expect("rollback");
