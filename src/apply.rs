@@ -7,8 +7,52 @@
 
 use crate::error::{Error, Result, describe_pg_error};
 use crate::plan::{Plan, Step};
-use postgres::Client;
+use postgres::{CancelToken, Client, NoTls};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+
+/// Set once Ctrl-C or SIGTERM arrives.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// Cancels the statement running on the apply's connection.
+static CANCEL: Mutex<Option<CancelToken>> = Mutex::new(None);
+
+/// On Ctrl-C or SIGTERM, cancels the running statement (the transaction
+/// then rolls back) and makes the apply stop with an error. A second signal
+/// exits at once.
+pub fn install_interrupt_handler(client: &Client) {
+    if let Ok(mut slot) = CANCEL.lock() {
+        *slot = Some(client.cancel_token());
+    }
+    let _ = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        let token = CANCEL.lock().ok().and_then(|t| t.clone());
+        if let Some(token) = token {
+            let _ = token.cancel_query(NoTls);
+        }
+    });
+}
+
+fn interrupted_error(in_tx: bool) -> Error {
+    Error::Database(format!(
+        "interrupted; {}",
+        if in_tx {
+            "the transaction was rolled back; nothing was changed"
+        } else {
+            "the transactional part was committed; rerun apply to finish"
+        }
+    ))
+}
+
+fn check_interrupt(in_tx: bool) -> Result<()> {
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        Err(interrupted_error(in_tx))
+    } else {
+        Ok(())
+    }
+}
 
 /// The advisory lock key: "reconcil" in ASCII.
 pub const ADVISORY_LOCK_KEY: i64 = 0x7265_636f_6e63_696c;
@@ -75,6 +119,7 @@ pub fn take_advisory_lock(client: &mut Client, timeout: Duration) -> Result<()> 
         if row.get::<_, bool>(0) {
             return Ok(());
         }
+        check_interrupt(true)?;
         if start.elapsed() >= timeout {
             return Err(Error::Refused(format!(
                 "another reconcile apply holds the advisory lock on this database \
@@ -92,6 +137,9 @@ pub fn release_advisory_lock(client: &mut Client) {
 }
 
 fn step_error(step: &Step, index: usize, total: usize, e: &postgres::Error, in_tx: bool) -> Error {
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        return interrupted_error(in_tx);
+    }
     let lock = e
         .as_db_error()
         .is_some_and(|d| d.code() == &postgres::error::SqlState::LOCK_NOT_AVAILABLE);
@@ -141,6 +189,10 @@ pub fn run_steps(client: &mut Client, plan: &Plan) -> Result<()> {
             return Err(err);
         }
     }
+    if let Err(e) = check_interrupt(true) {
+        let _ = tx.rollback();
+        return Err(e);
+    }
     tx.commit()
         .map_err(|e| Error::Database(format!("commit failed: {}", describe_pg_error(&e))))?;
     for (i, step) in plan
@@ -149,6 +201,7 @@ pub fn run_steps(client: &mut Client, plan: &Plan) -> Result<()> {
         .enumerate()
         .filter(|(_, s)| !s.transactional)
     {
+        check_interrupt(false)?;
         // One statement per message: several in one message form an implicit
         // transaction block, where CONCURRENTLY is refused.
         if let Some(path) = plan.search_path(step) {

@@ -374,3 +374,53 @@ fn example_schema_applies_and_converges() {
     let out = run_in(root, &["plan", "--check", "--database-url", &db.url]);
     assert_eq!(out.code, 0, "{}", out.stdout);
 }
+
+#[test]
+fn sigterm_cancels_the_running_statement_and_rolls_back() {
+    let db = TestDb::new();
+    db.execute(
+        "CREATE TABLE teams (id bigint PRIMARY KEY); CREATE TABLE users (id bigint PRIMARY KEY);",
+    );
+    // Hold a lock so that the apply's step waits inside the server.
+    let mut holder = db.client();
+    let mut tx = holder.transaction().expect("tx");
+    tx.batch_execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+        .expect("lock");
+    let dir = workdir(&[("schema.yaml", SMALL)]);
+    let child = Command::new(env!("CARGO_BIN_EXE_reconcile"))
+        .args([
+            "apply",
+            "--yes",
+            "--lock-timeout",
+            "60s",
+            "--database-url",
+            &db.url,
+        ])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Wait until the apply is blocked on the lock.
+    let start = std::time::Instant::now();
+    while !db.query_bool("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = 'reconcile' AND wait_event_type = 'Lock')") {
+        assert!(start.elapsed() < std::time::Duration::from_secs(20), "apply never waited on the lock");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let signalled = std::time::Instant::now();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        signalled.elapsed() < std::time::Duration::from_secs(5),
+        "apply did not stop within seconds"
+    );
+    assert_ne!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    tx.rollback().expect("rollback");
+    assert!(db.query_bool("SELECT NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'team_id')"));
+}

@@ -32,6 +32,7 @@ pub(super) fn run(
         ));
     };
     let mut client = introspect::connect(url)?;
+    crate::apply::install_interrupt_handler(&client);
     configure_session(&mut client, &session)?;
     take_advisory_lock(&mut client, session.lock_timeout)?;
     let result = (|| -> Result<ExitStatus> {
