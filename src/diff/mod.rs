@@ -218,6 +218,7 @@ pub fn diff(
         desired,
         touched_columns: BTreeSet::new(),
         touched_relations: BTreeSet::new(),
+        swapped_columns: BTreeSet::new(),
     };
     for s in &desired.schemas {
         if !existing_schemas.contains(s) {
@@ -243,6 +244,8 @@ struct Differ<'a> {
     touched_columns: BTreeSet<(QualifiedName, String)>,
     /// Relations dropped or recreated.
     touched_relations: BTreeSet<QualifiedName>,
+    /// Columns converted by an enum type swap.
+    swapped_columns: BTreeSet<(QualifiedName, String)>,
 }
 
 fn is_subsequence(short: &[String], long: &[String]) -> bool {
@@ -615,13 +618,10 @@ impl Differ<'_> {
                 continue;
             }
             let mut from = cur.clone();
-            let swapped = self.changes.iter().any(|c| match c {
-                Change::RecreateEnum { columns, .. } => columns
-                    .iter()
-                    .any(|e| e.table == *qn && e.column.name == col.name),
-                _ => false,
-            });
-            if swapped {
+            if self
+                .swapped_columns
+                .contains(&(qn.clone(), col.name.clone()))
+            {
                 // The enum swap sets the desired default itself.
                 from.default.clone_from(&col.default);
             }
@@ -782,6 +782,16 @@ impl Differ<'_> {
         if gone.is_empty() {
             return;
         }
+        let already: BTreeSet<(QualifiedName, String)> = self
+            .changes
+            .iter()
+            .filter_map(|ch| match ch {
+                Change::DropConstraint { table, constraint } => {
+                    Some((table.clone(), constraint.name.clone()))
+                }
+                _ => None,
+            })
+            .collect();
         let mut extra = Vec::new();
         for (tq, table) in &self.current.tables {
             let Some(want_table) = self.desired.tables.get(tq) else {
@@ -797,10 +807,7 @@ impl Differ<'_> {
                     continue;
                 }
                 // Already dropped (changed or removed) by the table diff?
-                let already = self.changes.iter().any(|ch| {
-                    matches!(ch, Change::DropConstraint { table, constraint } if table == tq && constraint.name == c.name)
-                });
-                if already {
+                if already.contains(&(tq.clone(), c.name.clone())) {
                     continue;
                 }
                 extra.push(Change::DropConstraint {
