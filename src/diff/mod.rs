@@ -248,7 +248,8 @@ struct Differ<'a> {
     swapped_columns: BTreeSet<(QualifiedName, String)>,
 }
 
-fn is_subsequence(short: &[String], long: &[String]) -> bool {
+/// Whether `short` appears in `long` in the same order (gaps allowed).
+pub(crate) fn is_subsequence(short: &[String], long: &[String]) -> bool {
     let mut it = long.iter();
     short.iter().all(|v| it.any(|l| l == v))
 }
@@ -756,25 +757,14 @@ impl Differ<'_> {
         for c in &self.changes {
             match c {
                 Change::DropConstraint { table, constraint } => {
-                    if let ConstraintKind::PrimaryKey { columns }
-                    | ConstraintKind::Unique { columns } = &constraint.kind
-                    {
-                        let mut cols = columns.clone();
-                        cols.sort();
+                    if let Some(cols) = constraint.kind.key_columns() {
                         gone.insert((table.clone(), cols));
                     }
                 }
-                Change::DropIndex { table, index } if index.unique => {
-                    let mut cols: Vec<String> = index
-                        .keys
-                        .iter()
-                        .filter_map(|k| match k {
-                            IndexKey::Column(c) => Some(c.clone()),
-                            IndexKey::Expr(_) => None,
-                        })
-                        .collect();
-                    cols.sort();
-                    gone.insert((table.clone(), cols));
+                Change::DropIndex { table, index } => {
+                    if let Some(cols) = index.key_columns() {
+                        gone.insert((table.clone(), cols));
+                    }
                 }
                 _ => {}
             }

@@ -1028,25 +1028,14 @@ fn check_foreign_keys(ctx: &mut Ctx<'_>, model: &Schema, ignore: &IgnoreRules) {
             }
             let mut wanted = fk.ref_columns.clone();
             wanted.sort();
-            let covered = target.constraints.values().any(|k| match &k.kind {
-                ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns } => {
-                    let mut have = columns.clone();
-                    have.sort();
-                    have == wanted
-                }
-                _ => false,
-            }) || target.indexes.values().any(|i| {
-                let mut have: Vec<String> = i
-                    .keys
-                    .iter()
-                    .filter_map(|k| match k {
-                        IndexKey::Column(c) => Some(c.clone()),
-                        IndexKey::Expr(_) => None,
-                    })
-                    .collect();
-                have.sort();
-                i.unique && i.predicate.is_none() && have.len() == i.keys.len() && have == wanted
-            });
+            let covered = target
+                .constraints
+                .values()
+                .any(|k| k.kind.key_columns().as_ref() == Some(&wanted))
+                || target
+                    .indexes
+                    .values()
+                    .any(|i| i.key_columns().as_ref() == Some(&wanted));
             if ok && !covered {
                 ctx.err(
                     &path,

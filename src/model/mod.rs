@@ -234,6 +234,19 @@ pub enum ConstraintKind {
 }
 
 impl ConstraintKind {
+    /// For a primary key or unique constraint, its columns sorted: the key a
+    /// foreign key can reference.
+    pub fn key_columns(&self) -> Option<Vec<String>> {
+        match self {
+            ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns } => {
+                let mut cols = columns.clone();
+                cols.sort();
+                Some(cols)
+            }
+            ConstraintKind::Check { .. } | ConstraintKind::ForeignKey(_) => None,
+        }
+    }
+
     /// Columns of the constrained table this constraint names directly.
     pub fn columns(&self) -> &[String] {
         match self {
@@ -326,6 +339,25 @@ pub struct Index {
     pub predicate: Option<SqlExpr>,
     /// False for an index left invalid by an interrupted concurrent build.
     pub valid: bool,
+}
+
+impl Index {
+    /// For a unique, non-partial index on plain columns, its columns sorted:
+    /// the key a foreign key can reference.
+    pub fn key_columns(&self) -> Option<Vec<String>> {
+        if !self.unique || self.predicate.is_some() {
+            return None;
+        }
+        let mut cols = Vec::with_capacity(self.keys.len());
+        for k in &self.keys {
+            match k {
+                IndexKey::Column(c) => cols.push(c.clone()),
+                IndexKey::Expr(_) => return None,
+            }
+        }
+        cols.sort();
+        Some(cols)
+    }
 }
 
 /// A view or materialized view.

@@ -5,7 +5,7 @@
 
 use super::hazard::{Hazard, HazardKind};
 use super::{Action, Step};
-use crate::diff::{Change, CommentTarget};
+use crate::diff::{Change, CommentTarget, is_subsequence};
 use crate::model::{
     Column, Constraint, ConstraintKind, Deferrable, Enum, Extension, FkAction, Identity, Index,
     IndexKey, ObjectKey, QualifiedName, Schema, Sequence, SqlExpr, SqlType, Table, View,
@@ -181,18 +181,14 @@ fn constraint_needs(table: &QualifiedName, c: &Constraint, model: &Schema) -> Ve
                 let mut wanted = fk.ref_columns.clone();
                 wanted.sort();
                 for k in target.constraints.values() {
-                    if let ConstraintKind::PrimaryKey { columns }
-                    | ConstraintKind::Unique { columns } = &k.kind
-                    {
-                        let mut have = columns.clone();
-                        have.sort();
-                        if have == wanted {
-                            out.push(ObjectKey::Constraint(fk.ref_table.clone(), k.name.clone()));
-                        }
+                    if k.kind.key_columns().as_ref() == Some(&wanted) {
+                        out.push(ObjectKey::Constraint(fk.ref_table.clone(), k.name.clone()));
                     }
                 }
-                for i in target.indexes.values().filter(|i| i.unique) {
-                    out.push(ObjectKey::Index(fk.ref_table.clone(), i.name.clone()));
+                for i in target.indexes.values() {
+                    if i.key_columns().as_ref() == Some(&wanted) {
+                        out.push(ObjectKey::Index(fk.ref_table.clone(), i.name.clone()));
+                    }
                 }
             }
         }
@@ -349,11 +345,6 @@ fn enum_sql(e: &Enum) -> String {
         e.name.sql(),
         values.join(", ")
     )
-}
-
-fn is_subsequence(short: &[String], long: &[String]) -> bool {
-    let mut it = long.iter();
-    short.iter().all(|v| it.any(|l| l == v))
 }
 
 fn data_loss(reason: impl Into<String>) -> Hazard {
