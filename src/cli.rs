@@ -41,6 +41,14 @@ pub struct GlobalArgs {
         value_name = "URL"
     )]
     pub database_url: Option<String>,
+    /// Schema of reconcile's history table (always ignored by plans).
+    #[arg(
+        long,
+        global = true,
+        default_value = "reconcile",
+        value_name = "SCHEMA"
+    )]
+    pub history_schema: String,
 }
 
 /// Output formats of a plan.
@@ -67,6 +75,74 @@ pub enum Command {
     Validate,
     /// Print the plan's dependency graph as Graphviz DOT.
     Graph,
+    /// Tell whether the database is fresh, managed or not, in sync or drifted.
+    Status(StatusArgs),
+    /// List the applies recorded in the database, newest first.
+    History(HistoryArgs),
+    /// Plan (and apply) the way back to the schema of an earlier apply.
+    Rollback(RollbackArgs),
+    /// Write the database's current schema as schema.yaml.
+    Import(ImportArgs),
+}
+
+/// `reconcile status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Output format (`sql` prints the drift as a plan script).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Bound on lock waits while introspecting.
+    #[arg(long, default_value = "5s")]
+    pub lock_timeout: String,
+}
+
+/// `reconcile history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Output format (`text` or `json`).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+/// `reconcile rollback`.
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The history entry whose desired schema to return to (default: the
+    /// successful apply before the latest one).
+    #[arg(long, value_name = "ID")]
+    pub to: Option<i64>,
+    /// Allow steps that lose data.
+    #[arg(long)]
+    pub allow_destructive: bool,
+    /// Print the plan without applying it.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Bound on every lock wait.
+    #[arg(long, default_value = "5s")]
+    pub lock_timeout: String,
+    /// Bound on every statement (default: none).
+    #[arg(long)]
+    pub statement_timeout: Option<String>,
+    /// How to show the plan before applying.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+/// `reconcile import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Write to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<String>,
+    /// Schemas to import (default: those schema.yaml declares if it exists, else every non-system schema).
+    #[arg(long = "schemas", value_delimiter = ',', value_name = "A,B")]
+    pub schemas: Vec<String>,
+    /// Bound on lock waits while introspecting.
+    #[arg(long, default_value = "5s")]
+    pub lock_timeout: String,
 }
 
 /// `reconcile plan`.
@@ -107,6 +183,10 @@ pub struct ApplyArgs {
     /// How to show the plan before applying.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    /// Apply this saved plan (from `plan --out`) instead of planning; refused
+    /// when the database changed since it was made.
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<String>,
 }
 
 /// `reconcile diff`.

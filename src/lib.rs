@@ -12,6 +12,7 @@ pub mod cli;
 pub mod commands;
 pub mod diff;
 pub mod error;
+pub mod history;
 pub mod introspect;
 pub mod load;
 pub mod model;

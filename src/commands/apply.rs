@@ -1,15 +1,162 @@
-//! `reconcile apply`.
+//! `reconcile apply` (and the execution it shares with `rollback`).
 
 use super::{ExitStatus, load_inputs, plan_database, render, write_out};
 use crate::apply::{
-    SessionOptions, configure_session, parse_duration, release_advisory_lock, run_steps,
-    take_advisory_lock,
+    SessionOptions, configure_session, install_interrupt_handler, parse_duration,
+    release_advisory_lock, run_steps, take_advisory_lock,
 };
-use crate::cli::{ApplyArgs, GlobalArgs};
+use crate::cli::{ApplyArgs, Format, GlobalArgs};
 use crate::error::{Error, Result};
+use crate::history::{self, Record};
 use crate::introspect;
+use crate::load::{Desired, IgnoreRules};
+use crate::plan::{Plan, fingerprint, saved};
+use postgres::Client;
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Instant;
+
+/// How cautiously to run a plan.
+pub(super) struct Guard<'a> {
+    pub allow_destructive: bool,
+    pub dry_run: bool,
+    pub yes: bool,
+    pub format: Format,
+    pub lock_timeout: &'a str,
+}
+
+/// A plan to run, and what to record about it.
+pub(super) struct Job<'a> {
+    /// `apply`, `apply --plan` or `rollback`.
+    pub kind: &'a str,
+    pub plan: Plan,
+    /// The desired schema, when known: after the steps the plan towards it must be empty.
+    pub desired: Option<&'a Desired>,
+    pub ignore: &'a IgnoreRules,
+    /// How the desired schema is named in messages.
+    pub source: &'a str,
+}
+
+/// Connects, installs the interrupt handler, sets the timeouts and takes the advisory lock.
+pub(super) fn open_session(
+    global: &GlobalArgs,
+    lock_timeout: &str,
+    statement_timeout: Option<&str>,
+    command: &str,
+) -> Result<Client> {
+    let session = SessionOptions {
+        lock_timeout: parse_duration(lock_timeout)?,
+        statement_timeout: statement_timeout.map(parse_duration).transpose()?,
+    };
+    let Some(url) = &global.database_url else {
+        return Err(Error::Usage(format!(
+            "{command} needs a database: pass --database-url or set DATABASE_URL"
+        )));
+    };
+    let mut client = introspect::connect(url)?;
+    install_interrupt_handler(&client);
+    configure_session(&mut client, &session)?;
+    take_advisory_lock(&mut client, session.lock_timeout)?;
+    Ok(client)
+}
+
+/// Shows the plan, checks the guards, runs it, verifies convergence and records it.
+pub(super) fn execute(
+    client: &mut Client,
+    job: &Job<'_>,
+    guard: &Guard<'_>,
+    history_schema: &str,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitStatus> {
+    let plan = &job.plan;
+    write_out(out, &render(plan, guard.format))?;
+    if guard.dry_run {
+        return Ok(ExitStatus::Success);
+    }
+    let destructive = plan.destructive_steps();
+    if !destructive.is_empty() && !guard.allow_destructive {
+        let list: Vec<String> = destructive
+            .iter()
+            .map(|s| format!("  - {}", s.description))
+            .collect();
+        return Err(Error::Refused(format!(
+            "refusing to apply: {} step(s) lose data; rerun with --allow-destructive to allow them:\n{}\nnothing was changed",
+            destructive.len(),
+            list.join("\n")
+        )));
+    }
+    if !plan.is_empty() && !guard.yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(Error::Usage(
+                "refusing to apply without confirmation: pass --yes when not running interactively"
+                    .to_string(),
+            ));
+        }
+        let _ = write!(err, "Apply these {} step(s)? [y/N] ", plan.steps.len());
+        let _ = err.flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            let _ = writeln!(err, "Not applied.");
+            return Ok(ExitStatus::Success);
+        }
+    }
+    let schema_hash = job
+        .desired
+        .map(|d| d.source_hash.clone())
+        .or_else(|| plan.context.source_hash.clone())
+        .unwrap_or_default();
+    let schema_text = job.desired.map(|d| d.source.as_str()).unwrap_or_default();
+    let plan_sql = plan.to_sql();
+    let start = Instant::now();
+    let outcome = run_steps(client, plan).and_then(|()| match job.desired {
+        Some(desired) => {
+            let (after, catalog) = plan_database(client, desired, job.ignore, job.source, guard.lock_timeout)?;
+            if after.is_empty() {
+                Ok(Some(fingerprint(&catalog.schema)))
+            } else {
+                Err(Error::Database(format!(
+                    "applied {} step(s), but the database still differs from {}; remaining plan:\n{}",
+                    plan.steps.len(),
+                    job.source,
+                    after.to_text()
+                )))
+            }
+        }
+        None => Ok(None),
+    });
+    let elapsed = start.elapsed().as_millis();
+    let error_text = outcome.as_ref().err().map(ToString::to_string);
+    let record = Record {
+        kind: job.kind,
+        success: outcome.is_ok(),
+        schema_hash: &schema_hash,
+        schema_text,
+        plan_sql: &plan_sql,
+        steps: plan.steps.len(),
+        duration_ms: elapsed,
+        fingerprint_before: plan.context.fingerprint.as_deref(),
+        fingerprint_after: outcome.as_ref().ok().and_then(|f| f.as_deref()),
+        error: error_text.as_deref(),
+    };
+    let recorded = history::record(client, history_schema, &record);
+    let after_fingerprint = outcome?;
+    let id = recorded?;
+    let _ = after_fingerprint;
+    write_out(
+        out,
+        &if plan.is_empty() {
+            format!("No changes to apply; recorded as history #{id}.\n")
+        } else {
+            format!(
+                "Applied {} step(s) in {elapsed} ms; the database matches {}. Recorded as history #{id}.\n",
+                plan.steps.len(),
+                job.source
+            )
+        },
+    )?;
+    Ok(ExitStatus::Success)
+}
 
 pub(super) fn run(
     global: &GlobalArgs,
@@ -17,25 +164,24 @@ pub(super) fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus> {
-    let session = SessionOptions {
-        lock_timeout: parse_duration(&args.lock_timeout)?,
-        statement_timeout: args
-            .statement_timeout
-            .as_deref()
-            .map(parse_duration)
-            .transpose()?,
+    let guard = Guard {
+        allow_destructive: args.allow_destructive,
+        dry_run: args.dry_run,
+        yes: args.yes,
+        format: args.format,
+        lock_timeout: &args.lock_timeout,
     };
+    if let Some(path) = &args.plan {
+        return run_saved(global, args, path, &guard, out, err);
+    }
     let (desired, ignore) = load_inputs(global)?;
-    let Some(url) = &global.database_url else {
-        return Err(Error::Usage(
-            "apply needs a database: pass --database-url or set DATABASE_URL".to_string(),
-        ));
-    };
-    let mut client = introspect::connect(url)?;
-    crate::apply::install_interrupt_handler(&client);
-    configure_session(&mut client, &session)?;
-    take_advisory_lock(&mut client, session.lock_timeout)?;
-    let result = (|| -> Result<ExitStatus> {
+    let mut client = open_session(
+        global,
+        &args.lock_timeout,
+        args.statement_timeout.as_deref(),
+        "apply",
+    )?;
+    let result = (|| {
         let (plan, _) = plan_database(
             &mut client,
             &desired,
@@ -43,64 +189,70 @@ pub(super) fn run(
             &global.schema,
             &args.lock_timeout,
         )?;
-        write_out(out, &render(&plan, args.format))?;
-        if plan.is_empty() || args.dry_run {
-            return Ok(ExitStatus::Success);
-        }
-        let destructive = plan.destructive_steps();
-        if !destructive.is_empty() && !args.allow_destructive {
-            let list: Vec<String> = destructive
-                .iter()
-                .map(|s| format!("  - {}", s.description))
-                .collect();
+        let job = Job {
+            kind: "apply",
+            plan,
+            desired: Some(&desired),
+            ignore: &ignore,
+            source: &global.schema,
+        };
+        execute(&mut client, &job, &guard, &global.history_schema, out, err)
+    })();
+    release_advisory_lock(&mut client);
+    result
+}
+
+/// `apply --plan FILE`: runs the saved SQL if the database still has the
+/// fingerprint it was planned against.
+fn run_saved(
+    global: &GlobalArgs,
+    args: &ApplyArgs,
+    path: &str,
+    guard: &Guard<'_>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitStatus> {
+    let text = crate::load::read_file(path)?;
+    let saved = saved::parse(&text, path)?;
+    let (ignore_path, explicit) = match &global.ignore {
+        Some(p) => (p.as_str(), true),
+        None => ("ignore.yaml", false),
+    };
+    let ignore = crate::load::load_ignore_file(ignore_path, explicit)?
+        .with_history_schema(&global.history_schema);
+    // The schema file is used for the convergence check and the history
+    // record when it is the one the plan was made from.
+    let desired = std::fs::read_to_string(&global.schema)
+        .ok()
+        .filter(|t| Some(crate::load::sha256_hex(t.as_bytes())) == saved.plan.context.source_hash)
+        .map(|t| crate::load::load_schema_text(&t, &global.schema, &ignore))
+        .transpose()?;
+    let mut client = open_session(
+        global,
+        &args.lock_timeout,
+        args.statement_timeout.as_deref(),
+        "apply",
+    )?;
+    let result = (|| {
+        let catalog = introspect::introspect(&mut client, &saved.managed_schemas, &ignore)?;
+        let now = fingerprint(&catalog.schema);
+        let planned = saved.plan.context.fingerprint.clone().unwrap_or_default();
+        if now != planned {
             return Err(Error::Refused(format!(
-                "refusing to apply: {} step(s) lose data; rerun with --allow-destructive to allow them:\n{}\nnothing was changed",
-                destructive.len(),
-                list.join("\n")
+                "refusing to apply {path}: the database changed since the plan was made \
+                 (fingerprint {} now, {} when planned); make a new plan. Nothing was changed",
+                &now[..12.min(now.len())],
+                &planned[..12.min(planned.len())]
             )));
         }
-        if !args.yes {
-            if !std::io::stdin().is_terminal() {
-                return Err(Error::Usage(
-                    "refusing to apply without confirmation: pass --yes when not running interactively".to_string(),
-                ));
-            }
-            let _ = write!(err, "Apply these {} step(s)? [y/N] ", plan.steps.len());
-            let _ = err.flush();
-            let mut answer = String::new();
-            let _ = std::io::stdin().lock().read_line(&mut answer);
-            if !matches!(answer.trim(), "y" | "Y" | "yes") {
-                let _ = writeln!(err, "Not applied.");
-                return Ok(ExitStatus::Success);
-            }
-        }
-        let start = Instant::now();
-        run_steps(&mut client, &plan)?;
-        let elapsed = start.elapsed();
-        let (after, _) = plan_database(
-            &mut client,
-            &desired,
-            &ignore,
-            &global.schema,
-            &args.lock_timeout,
-        )?;
-        if !after.is_empty() {
-            return Err(Error::Database(format!(
-                "applied {} step(s), but the database still differs from the schema; remaining plan:\n{}",
-                plan.steps.len(),
-                after.to_text()
-            )));
-        }
-        write_out(
-            out,
-            &format!(
-                "Applied {} step(s) in {} ms; the database matches {}.\n",
-                plan.steps.len(),
-                elapsed.as_millis(),
-                global.schema
-            ),
-        )?;
-        Ok(ExitStatus::Success)
+        let job = Job {
+            kind: "apply --plan",
+            plan: saved.plan,
+            desired: desired.as_ref(),
+            ignore: &ignore,
+            source: &global.schema,
+        };
+        execute(&mut client, &job, guard, &global.history_schema, out, err)
     })();
     release_advisory_lock(&mut client);
     result

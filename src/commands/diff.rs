@@ -30,6 +30,8 @@ pub(super) fn run(global: &GlobalArgs, args: &DiffArgs, out: &mut dyn Write) -> 
             fingerprint: None,
             unmanaged_schemas: Vec::new(),
             lock_timeout: "5s".to_string(),
+            managed_schemas: new.schema.schemas.iter().cloned().collect(),
+            offline: true,
         },
     )?;
     write_out(out, &render(&plan, args.format))?;

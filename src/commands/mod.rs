@@ -2,7 +2,11 @@
 
 mod apply;
 mod diff;
+mod history;
+mod import;
 mod plan;
+mod rollback;
+mod status;
 
 use crate::cli::{Cli, Command, Format, GlobalArgs};
 use crate::error::{Error, Result};
@@ -40,6 +44,10 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
         Command::Diff(args) => diff::run(&cli.global, &args, out),
         Command::Validate => validate(&cli.global, out),
         Command::Graph => graph(&cli.global, out),
+        Command::Status(args) => status::run(&cli.global, &args, out),
+        Command::History(args) => history::run(&cli.global, &args, out),
+        Command::Rollback(args) => rollback::run(&cli.global, &args, out, err),
+        Command::Import(args) => import::run(&cli.global, &args, out, err),
     }
 }
 
@@ -49,7 +57,8 @@ pub fn load_inputs(global: &GlobalArgs) -> Result<(Desired, IgnoreRules)> {
         Some(p) => (p.as_str(), true),
         None => ("ignore.yaml", false),
     };
-    let ignore = load::load_ignore_file(path, explicit)?;
+    let ignore =
+        load::load_ignore_file(path, explicit)?.with_history_schema(&global.history_schema);
     let desired = load::load_schema_file(&global.schema, &ignore)?;
     Ok((desired, ignore))
 }
@@ -76,6 +85,8 @@ pub fn plan_database(
             .cloned()
             .collect(),
         lock_timeout: lock_timeout.to_string(),
+        managed_schemas: desired.schema.schemas.iter().cloned().collect(),
+        offline: false,
     };
     let plan = make_plan(
         &catalog.schema,
@@ -102,9 +113,11 @@ pub(crate) fn plan_offline(desired: &Desired, source: &str, lock_timeout: &str) 
         PlanContext {
             source: Some(source.to_string()),
             source_hash: Some(desired.source_hash.clone()),
-            fingerprint: None,
+            fingerprint: Some(fingerprint(&current)),
             unmanaged_schemas: Vec::new(),
             lock_timeout: lock_timeout.to_string(),
+            managed_schemas: desired.schema.schemas.iter().cloned().collect(),
+            offline: true,
         },
     )
 }

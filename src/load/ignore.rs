@@ -5,7 +5,7 @@ use crate::load::raw::RawIgnore;
 use crate::model::QualifiedName;
 use globset::{Glob, GlobMatcher};
 
-/// The schema that holds reconcile's own history; always ignored.
+/// The default schema of reconcile's own history table; always ignored.
 pub const HISTORY_SCHEMA: &str = "reconcile";
 
 /// One `[schema.]name` glob (or `[schema.]table.column` for columns).
@@ -30,8 +30,9 @@ impl Pattern {
 }
 
 /// Compiled ignore rules.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct IgnoreRules {
+    history_schema: String,
     schemas: Vec<Pattern>,
     tables: Vec<Pattern>,
     columns: Vec<Pattern>,
@@ -84,11 +85,37 @@ fn compile(
     out
 }
 
+impl Default for IgnoreRules {
+    fn default() -> Self {
+        IgnoreRules {
+            history_schema: HISTORY_SCHEMA.to_string(),
+            schemas: Vec::new(),
+            tables: Vec::new(),
+            columns: Vec::new(),
+            views: Vec::new(),
+            sequences: Vec::new(),
+            types: Vec::new(),
+        }
+    }
+}
+
 impl IgnoreRules {
+    /// Uses another schema for the history table (it is always ignored).
+    pub fn with_history_schema(mut self, schema: &str) -> IgnoreRules {
+        self.history_schema = schema.to_string();
+        self
+    }
+
+    /// The schema of the history table.
+    pub fn history_schema(&self) -> &str {
+        &self.history_schema
+    }
+
     /// Compiles the raw file; bad globs become diagnostics.
     pub fn compile(raw: &RawIgnore, file: &str) -> Result<IgnoreRules, Vec<Diagnostic>> {
         let mut errors = Vec::new();
         let rules = IgnoreRules {
+            history_schema: HISTORY_SCHEMA.to_string(),
             schemas: compile(&raw.schemas, "schemas", 1, file, &mut errors),
             tables: compile(&raw.tables, "tables", 2, file, &mut errors),
             columns: compile(&raw.columns, "columns", 3, file, &mut errors),
@@ -112,7 +139,7 @@ impl IgnoreRules {
 
     /// The rule that ignores a whole schema, if any.
     pub fn schema(&self, schema: &str) -> Option<&str> {
-        if schema == HISTORY_SCHEMA {
+        if schema == self.history_schema {
             return Some("reconcile's history schema");
         }
         Self::first(&self.schemas, &[schema])

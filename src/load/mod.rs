@@ -4,6 +4,7 @@
 //! connection: everything here runs before one is made, so invalid input
 //! changes nothing. All problems of a file are reported together.
 
+pub mod export;
 pub mod ignore;
 pub mod raw;
 mod validate;

@@ -2,6 +2,7 @@
 
 pub mod hazard;
 pub mod order;
+pub mod saved;
 pub(crate) mod steps;
 
 use crate::diff::{self, Change};
@@ -162,6 +163,10 @@ pub struct PlanContext {
     pub unmanaged_schemas: Vec<String>,
     /// `lock_timeout` written into the script.
     pub lock_timeout: String,
+    /// The schemas under management (what the fingerprint covers).
+    pub managed_schemas: Vec<String>,
+    /// True when planned without a database (against an empty one).
+    pub offline: bool,
 }
 
 /// An ordered list of steps.
@@ -176,7 +181,7 @@ pub struct Plan {
     #[serde(skip)]
     pub extra_search_path: Vec<String>,
     #[serde(skip)]
-    graph_dot: String,
+    pub(crate) graph_dot: String,
 }
 
 /// Hex fingerprint of a model: covers every managed object.
@@ -344,10 +349,20 @@ impl Plan {
                     .unwrap_or_default()
             ));
         }
-        lines.push(match &c.fingerprint {
-            Some(f) => format!("{comment}database fingerprint: {f}"),
-            None => format!("{comment}database: none given; planned against an empty database"),
-        });
+        if let Some(f) = &c.fingerprint {
+            lines.push(format!(
+                "{comment}database fingerprint: {f}{}",
+                if c.offline {
+                    " (none given; planned against an empty database)"
+                } else {
+                    ""
+                }
+            ));
+        }
+        lines.push(format!(
+            "{comment}managed schemas: {}",
+            serde_json::to_string(&c.managed_schemas).unwrap_or_default()
+        ));
         lines.push(format!("{comment}changes: {}", self.summary()));
         lines.push(format!("{comment}hazards: {}", self.hazard_summary()));
         if !c.unmanaged_schemas.is_empty() {
@@ -410,8 +425,10 @@ impl Plan {
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         let target = match &self.context.fingerprint {
-            Some(f) => format!("the database (fingerprint {})", &f[..f.len().min(12)]),
-            None => "an empty database".to_string(),
+            Some(f) if !self.context.offline => {
+                format!("the database (fingerprint {})", &f[..f.len().min(12)])
+            }
+            _ => "an empty database".to_string(),
         };
         if self.steps.is_empty() {
             out.push_str(&format!("No changes: {target} matches the schema.\n"));

@@ -1,0 +1,82 @@
+//! `reconcile import`: the database's schema as `schema.yaml`.
+
+use super::{ExitStatus, write_out};
+use crate::apply::{SessionOptions, configure_session, parse_duration};
+use crate::cli::{GlobalArgs, ImportArgs};
+use crate::error::{Error, Result};
+use crate::{introspect, load};
+use std::collections::BTreeSet;
+use std::io::Write;
+
+pub(super) fn run(
+    global: &GlobalArgs,
+    args: &ImportArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitStatus> {
+    let lock_timeout = parse_duration(&args.lock_timeout)?;
+    let (ignore_path, explicit) = match &global.ignore {
+        Some(p) => (p.as_str(), true),
+        None => ("ignore.yaml", false),
+    };
+    let ignore =
+        load::load_ignore_file(ignore_path, explicit)?.with_history_schema(&global.history_schema);
+    let Some(url) = &global.database_url else {
+        return Err(Error::Usage(
+            "import needs a database: pass --database-url or set DATABASE_URL".to_string(),
+        ));
+    };
+    let mut client = introspect::connect(url)?;
+    configure_session(
+        &mut client,
+        &SessionOptions {
+            lock_timeout,
+            statement_timeout: None,
+        },
+    )?;
+    let mut schemas: BTreeSet<String> = args.schemas.iter().cloned().collect();
+    if schemas.is_empty() {
+        // The schemas schema.yaml declares, when it exists and loads; else every schema there is.
+        if let Ok(desired) = load::load_schema_file(&global.schema, &ignore)
+            && args.out.as_deref() != Some(global.schema.as_str())
+        {
+            schemas = desired.schema.schemas;
+        } else {
+            let all = introspect::introspect(&mut client, &BTreeSet::new(), &ignore)?;
+            schemas = all
+                .existing_schemas
+                .into_iter()
+                .filter(|s| ignore.schema(s).is_none())
+                .collect();
+        }
+    }
+    if schemas.is_empty() {
+        return Err(Error::Usage(
+            "the database has no schema to import".to_string(),
+        ));
+    }
+    let catalog = introspect::introspect(&mut client, &schemas, &ignore)?;
+    let yaml = load::export::to_yaml(
+        &catalog.schema,
+        "Imported from the database by `reconcile import`.\nObjects matched by ignore.yaml are left out.",
+    );
+    match &args.out {
+        Some(path) => {
+            std::fs::write(path, &yaml).map_err(|e| Error::Io {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+            let _ = writeln!(
+                err,
+                "wrote {path}: {} table(s), {} view(s), {} enum(s), {} sequence(s) in {} schema(s)",
+                catalog.schema.tables.len(),
+                catalog.schema.views.len(),
+                catalog.schema.enums.len(),
+                catalog.schema.sequences.len(),
+                schemas.len()
+            );
+        }
+        None => write_out(out, &yaml)?,
+    }
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,443 @@
+//! Writing a model as `schema.yaml` (for `reconcile import`).
+//!
+//! Uses the column shortcuts where the names follow PostgreSQL's defaults, so
+//! the file reads like one written by hand; loading it back gives the same
+//! model.
+
+use crate::model::{
+    Column, Constraint, ConstraintKind, Deferrable, FkAction, ForeignKey, Identity, IndexKey,
+    QualifiedName, Schema, Sequence, Table, quote_ident,
+};
+use std::fmt::Write;
+
+const YAML_WORDS: &[&str] = &[
+    "true", "false", "yes", "no", "on", "off", "y", "n", "null", "~",
+];
+
+/// A YAML scalar: plain when safe, else a double-quoted (JSON) string.
+fn scalar(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !YAML_WORDS.contains(&s.to_ascii_lowercase().as_str());
+    if plain {
+        s.to_string()
+    } else {
+        serde_json::to_string(s).unwrap_or_else(|_| format!("\"{}\"", s.replace('"', "\\\"")))
+    }
+}
+
+fn list(items: &[String]) -> String {
+    format!(
+        "[{}]",
+        items
+            .iter()
+            .map(|s| scalar(s))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+fn action(a: FkAction) -> &'static str {
+    match a {
+        FkAction::NoAction => "no_action",
+        FkAction::Restrict => "restrict",
+        FkAction::Cascade => "cascade",
+        FkAction::SetNull => "set_null",
+        FkAction::SetDefault => "set_default",
+    }
+}
+
+/// A type as written in the YAML of `schema`: its own schema's prefix dropped.
+fn type_text(col: &Column, schema: &str) -> String {
+    let sql = col.ty.ddl();
+    let prefix = format!("{}.", quote_ident(schema));
+    sql.strip_prefix(&prefix)
+        .map_or(sql.clone(), str::to_string)
+}
+
+fn relation_ref(target: &QualifiedName, schema: &str) -> String {
+    if target.schema == schema {
+        target.name.clone()
+    } else {
+        format!("{}.{}", target.schema, target.name)
+    }
+}
+
+/// Whether `c` is what a column shortcut on `column` would create.
+fn shortcut_of<'a>(table: &Table, c: &'a Constraint) -> Option<(&'a str, Option<&'a ForeignKey>)> {
+    let t = &table.name.name;
+    match &c.kind {
+        ConstraintKind::PrimaryKey { columns }
+            if columns.len() == 1 && c.name == format!("{t}_pkey") =>
+        {
+            Some((&columns[0], None))
+        }
+        ConstraintKind::Unique { columns }
+            if columns.len() == 1 && c.name == format!("{t}_{}_key", columns[0]) =>
+        {
+            Some((&columns[0], None))
+        }
+        ConstraintKind::ForeignKey(fk)
+            if fk.columns.len() == 1
+                && fk.ref_columns.len() == 1
+                && fk.deferrable == Deferrable::No
+                && c.name == format!("{t}_{}_fkey", fk.columns[0]) =>
+        {
+            Some((&fk.columns[0], Some(fk)))
+        }
+        _ => None,
+    }
+}
+
+fn column_yaml(table: &Table, col: &Column, out: &mut String) {
+    let schema = &table.name.schema;
+    let mut fields: Vec<String> = vec![format!("type: {}", scalar(&type_text(col, schema)))];
+    let mut implied_not_null = col.identity.is_some() || col.ty.serial.is_some();
+    for c in table.constraints.values() {
+        let Some((name, fk)) = shortcut_of(table, c) else {
+            continue;
+        };
+        if name != col.name {
+            continue;
+        }
+        match (&c.kind, fk) {
+            (ConstraintKind::PrimaryKey { .. }, _) => {
+                fields.push("primary_key: true".to_string());
+                implied_not_null = true;
+            }
+            (ConstraintKind::Unique { .. }, _) => fields.push("unique: true".to_string()),
+            (_, Some(fk)) => {
+                fields.push(format!(
+                    "references: {}",
+                    scalar(&format!(
+                        "{}.{}",
+                        relation_ref(&fk.ref_table, schema),
+                        fk.ref_columns[0]
+                    ))
+                ));
+                if fk.on_delete != FkAction::NoAction {
+                    fields.push(format!("on_delete: {}", action(fk.on_delete)));
+                }
+                if fk.on_update != FkAction::NoAction {
+                    fields.push(format!("on_update: {}", action(fk.on_update)));
+                }
+            }
+            _ => {}
+        }
+    }
+    if col.not_null && !implied_not_null {
+        fields.push("not_null: true".to_string());
+    }
+    if let Some(i) = col.identity {
+        fields.push(format!(
+            "identity: {}",
+            if i == Identity::Always {
+                "always"
+            } else {
+                "by_default"
+            }
+        ));
+    }
+    if let Some(d) = &col.default {
+        fields.push(format!("default: {}", scalar(&d.sql)));
+    }
+    if let Some(g) = &col.generated {
+        fields.push(format!("generated: {}", scalar(&g.sql)));
+    }
+    if let Some(c) = &col.collation {
+        fields.push(format!("collation: {}", scalar(c)));
+    }
+    if let Some(c) = &col.comment {
+        fields.push(format!("comment: {}", scalar(c)));
+    }
+    let _ = writeln!(
+        out,
+        "          {}: {{ {} }}",
+        scalar(&col.name),
+        fields.join(", ")
+    );
+}
+
+fn table_yaml(table: &Table, out: &mut String) {
+    let schema = &table.name.schema;
+    let _ = writeln!(out, "      {}:", scalar(&table.name.name));
+    if let Some(c) = &table.comment {
+        let _ = writeln!(out, "        comment: {}", scalar(c));
+    }
+    if table.columns.is_empty() {
+        let _ = writeln!(out, "        columns: {{}}");
+    } else {
+        let _ = writeln!(out, "        columns:");
+        for col in &table.columns {
+            column_yaml(table, col, out);
+        }
+    }
+    let rest: Vec<&Constraint> = table
+        .constraints
+        .values()
+        .filter(|c| shortcut_of(table, c).is_none())
+        .collect();
+    for c in &rest {
+        if let ConstraintKind::PrimaryKey { columns } = &c.kind {
+            let _ = writeln!(out, "        primary_key: {}", list(columns));
+        }
+    }
+    let section = |out: &mut String, title: &str, items: Vec<String>| {
+        if !items.is_empty() {
+            let _ = writeln!(out, "        {title}:");
+            for i in items {
+                out.push_str(&i);
+            }
+        }
+    };
+    section(
+        out,
+        "unique",
+        rest.iter()
+            .filter_map(|c| match &c.kind {
+                ConstraintKind::Unique { columns } => Some(format!(
+                    "          {}: {}\n",
+                    scalar(&c.name),
+                    list(columns)
+                )),
+                _ => None,
+            })
+            .collect(),
+    );
+    section(
+        out,
+        "checks",
+        rest.iter()
+            .filter_map(|c| match &c.kind {
+                ConstraintKind::Check { expr } => Some(format!(
+                    "          {}: {}\n",
+                    scalar(&c.name),
+                    scalar(&expr.sql)
+                )),
+                _ => None,
+            })
+            .collect(),
+    );
+    section(
+        out,
+        "foreign_keys",
+        rest.iter()
+            .filter_map(|c| match &c.kind {
+                ConstraintKind::ForeignKey(fk) => {
+                    let mut s = format!("          {}:\n", scalar(&c.name));
+                    let _ = writeln!(s, "            columns: {}", list(&fk.columns));
+                    let _ = writeln!(
+                        s,
+                        "            references: {{ table: {}, columns: {} }}",
+                        scalar(&relation_ref(&fk.ref_table, schema)),
+                        list(&fk.ref_columns)
+                    );
+                    if fk.on_delete != FkAction::NoAction {
+                        let _ = writeln!(s, "            on_delete: {}", action(fk.on_delete));
+                    }
+                    if fk.on_update != FkAction::NoAction {
+                        let _ = writeln!(s, "            on_update: {}", action(fk.on_update));
+                    }
+                    match fk.deferrable {
+                        Deferrable::No => {}
+                        Deferrable::Deferrable => s.push_str("            deferrable: true\n"),
+                        Deferrable::InitiallyDeferred => {
+                            s.push_str("            deferrable: initially_deferred\n")
+                        }
+                    }
+                    Some(s)
+                }
+                _ => None,
+            })
+            .collect(),
+    );
+    section(
+        out,
+        "indexes",
+        table
+            .indexes
+            .values()
+            .map(|i| {
+                let mut fields = Vec::new();
+                if i.keys.iter().all(|k| matches!(k, IndexKey::Column(_))) {
+                    let cols: Vec<String> = i
+                        .keys
+                        .iter()
+                        .filter_map(|k| match k {
+                            IndexKey::Column(c) => Some(c.clone()),
+                            IndexKey::Expr(_) => None,
+                        })
+                        .collect();
+                    fields.push(format!("columns: {}", list(&cols)));
+                } else {
+                    let exprs: Vec<String> = i
+                        .keys
+                        .iter()
+                        .map(|k| match k {
+                            IndexKey::Column(c) => quote_ident(c),
+                            IndexKey::Expr(e) => e.sql.clone(),
+                        })
+                        .collect();
+                    fields.push(format!("expressions: {}", list(&exprs)));
+                }
+                if i.unique {
+                    fields.push("unique: true".to_string());
+                }
+                if let Some(p) = &i.predicate {
+                    fields.push(format!("where: {}", scalar(&p.sql)));
+                }
+                if i.method != "btree" {
+                    fields.push(format!("method: {}", i.method));
+                }
+                if !i.include.is_empty() {
+                    fields.push(format!("include: {}", list(&i.include)));
+                }
+                format!(
+                    "          {}: {{ {} }}\n",
+                    scalar(&i.name),
+                    fields.join(", ")
+                )
+            })
+            .collect(),
+    );
+}
+
+fn sequence_yaml(s: &Sequence) -> String {
+    let (type_min, type_max) = match s.data_type.as_str() {
+        "smallint" => (i64::from(i16::MIN), i64::from(i16::MAX)),
+        "integer" => (i64::from(i32::MIN), i64::from(i32::MAX)),
+        _ => (i64::MIN, i64::MAX),
+    };
+    let (min_default, max_default) = if s.increment > 0 {
+        (1, type_max)
+    } else {
+        (type_min, -1)
+    };
+    let start_default = if s.increment > 0 {
+        s.min_value
+    } else {
+        s.max_value
+    };
+    let mut fields = Vec::new();
+    if s.data_type != "bigint" {
+        fields.push(format!("type: {}", s.data_type));
+    }
+    if s.start != start_default {
+        fields.push(format!("start: {}", s.start));
+    }
+    if s.increment != 1 {
+        fields.push(format!("increment: {}", s.increment));
+    }
+    if s.min_value != min_default {
+        fields.push(format!("min_value: {}", s.min_value));
+    }
+    if s.max_value != max_default {
+        fields.push(format!("max_value: {}", s.max_value));
+    }
+    if s.cache != 1 {
+        fields.push(format!("cache: {}", s.cache));
+    }
+    if s.cycle {
+        fields.push("cycle: true".to_string());
+    }
+    if let Some(c) = &s.comment {
+        fields.push(format!("comment: {}", scalar(c)));
+    }
+    format!("{{ {} }}", fields.join(", ")).replace("{  }", "{}")
+}
+
+/// The model as `schema.yaml` text.
+pub fn to_yaml(schema: &Schema, header: &str) -> String {
+    let mut out = String::new();
+    for line in header.lines() {
+        let _ = writeln!(out, "# {line}");
+    }
+    if !schema.extensions.is_empty() {
+        out.push_str("extensions:\n");
+        for e in schema.extensions.values() {
+            if e.schema == "public" {
+                let _ = writeln!(out, "  {}: {{}}", scalar(&e.name));
+            } else {
+                let _ = writeln!(
+                    out,
+                    "  {}: {{ schema: {} }}",
+                    scalar(&e.name),
+                    scalar(&e.schema)
+                );
+            }
+        }
+    }
+    out.push_str("schemas:\n");
+    for s in &schema.schemas {
+        let enums: Vec<_> = schema
+            .enums
+            .values()
+            .filter(|e| e.name.schema == *s)
+            .collect();
+        let sequences: Vec<_> = schema
+            .sequences
+            .values()
+            .filter(|q| q.name.schema == *s)
+            .collect();
+        let tables: Vec<_> = schema
+            .tables
+            .values()
+            .filter(|t| t.name.schema == *s)
+            .collect();
+        let views: Vec<_> = schema
+            .views
+            .values()
+            .filter(|v| v.name.schema == *s && !v.materialized)
+            .collect();
+        let matviews: Vec<_> = schema
+            .views
+            .values()
+            .filter(|v| v.name.schema == *s && v.materialized)
+            .collect();
+        if enums.is_empty()
+            && sequences.is_empty()
+            && tables.is_empty()
+            && views.is_empty()
+            && matviews.is_empty()
+        {
+            let _ = writeln!(out, "  {}: {{}}", scalar(s));
+            continue;
+        }
+        let _ = writeln!(out, "  {}:", scalar(s));
+        if !enums.is_empty() {
+            out.push_str("    enums:\n");
+            for e in enums {
+                let _ = writeln!(out, "      {}: {}", scalar(&e.name.name), list(&e.values));
+            }
+        }
+        if !sequences.is_empty() {
+            out.push_str("    sequences:\n");
+            for q in sequences {
+                let _ = writeln!(out, "      {}: {}", scalar(&q.name.name), sequence_yaml(q));
+            }
+        }
+        if !tables.is_empty() {
+            out.push_str("    tables:\n");
+            for t in tables {
+                table_yaml(t, &mut out);
+            }
+        }
+        for (title, list) in [("views", views), ("materialized_views", matviews)] {
+            if list.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "    {title}:");
+            for v in list {
+                let _ = writeln!(out, "      {}:", scalar(&v.name.name));
+                let _ = writeln!(out, "        query: {}", scalar(&v.query.sql));
+                if let Some(c) = &v.comment {
+                    let _ = writeln!(out, "        comment: {}", scalar(c));
+                }
+            }
+        }
+    }
+    out
+}
