@@ -140,18 +140,21 @@ pub(super) fn execute(
         error: error_text.as_deref(),
     };
     let recorded = history::record(client, history_schema, &record);
-    let after_fingerprint = outcome?;
+    outcome?;
     let id = recorded?;
-    let _ = after_fingerprint;
     write_out(
         out,
         &if plan.is_empty() {
             format!("No changes to apply; recorded as history #{id}.\n")
         } else {
             format!(
-                "Applied {} step(s) in {elapsed} ms; the database matches {}. Recorded as history #{id}.\n",
+                "Applied {} step(s) in {elapsed} ms; {}. Recorded as history #{id}.\n",
                 plan.steps.len(),
-                job.source
+                if job.desired.is_some() {
+                    format!("the database matches {}", job.source)
+                } else {
+                    format!("ran {} as saved", job.source)
+                }
             )
         },
     )?;
@@ -250,7 +253,7 @@ fn run_saved(
             plan: saved.plan,
             desired: desired.as_ref(),
             ignore: &ignore,
-            source: &global.schema,
+            source: if desired.is_some() { &global.schema } else { path },
         };
         execute(&mut client, &job, guard, &global.history_schema, out, err)
     })();

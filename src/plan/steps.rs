@@ -731,7 +731,10 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
             )
             .creates([ObjectKey::Column(table.clone(), to.clone())])
             .needs_new([ObjectKey::Relation(table.clone())]),
-            Change::AlterColumn { table, from, to } => alter_column(table, from, to, desired),
+            Change::AlterColumn { table, from, to } => {
+                steps.extend(alter_column(table, from, to, desired));
+                continue;
+            }
             Change::AddConstraint {
                 table,
                 constraint,
@@ -1029,7 +1032,17 @@ pub(crate) fn validate_step(table: &QualifiedName, name: &str) -> Step {
     step
 }
 
-fn alter_column(table: &QualifiedName, from: &Column, to: &Column, desired: &Schema) -> Step {
+/// Name of the temporary check that proves a column has no NULLs.
+fn not_null_check_name(table: &QualifiedName, column: &str) -> String {
+    let mut name = format!("{}_{column}_not_null", table.name);
+    while name.len() > 63 {
+        name.remove(0);
+    }
+    name
+}
+
+#[allow(clippy::too_many_lines)]
+fn alter_column(table: &QualifiedName, from: &Column, to: &Column, desired: &Schema) -> Vec<Step> {
     let t = table.sql();
     let col = quote_ident(&to.name);
     let mut sql = Vec::new();
@@ -1076,7 +1089,24 @@ fn alter_column(table: &QualifiedName, from: &Column, to: &Column, desired: &Sch
     if from.not_null && !to.not_null && to.identity.is_none() {
         sql.push(format!("ALTER TABLE {t} ALTER COLUMN {col} DROP NOT NULL"));
     }
-    if !from.not_null && to.not_null {
+    // SET NOT NULL scans the table under an exclusive lock. Unless the table
+    // is rewritten anyway, prove it with a NOT VALID check validated after
+    // the transaction (writes continue); SET NOT NULL then skips the scan.
+    // A new primary key over the column scans the table anyway.
+    let in_primary_key = desired.tables.get(table).is_some_and(|t| {
+        t.constraints.values().any(|c| {
+            matches!(&c.kind, ConstraintKind::PrimaryKey { columns } if columns.contains(&to.name))
+        })
+    });
+    let online_not_null =
+        !from.not_null && to.not_null && !type_changed && to.identity.is_none() && !in_primary_key;
+    let check_name = not_null_check_name(table, &to.name);
+    if online_not_null {
+        sql.push(format!(
+            "ALTER TABLE {t} ADD CONSTRAINT {} CHECK ({col} IS NOT NULL) NOT VALID",
+            quote_ident(&check_name)
+        ));
+    } else if !from.not_null && to.not_null {
         sql.push(format!("ALTER TABLE {t} ALTER COLUMN {col} SET NOT NULL"));
         hazards.push(Hazard::new(
             HazardKind::LongLock,
@@ -1155,8 +1185,38 @@ fn alter_column(table: &QualifiedName, from: &Column, to: &Column, desired: &Sch
             .filter(|k| *k != key),
     );
     if type_changed {
-        step = step.drops([key]);
+        step = step.drops([key.clone()]);
     }
     step.hazards = hazards;
-    step
+    if online_not_null {
+        step = step.creates([ObjectKey::Constraint(table.clone(), check_name.clone())]);
+    }
+    let mut steps = vec![step];
+    if online_not_null {
+        let mut finish = Step::new(
+            Action::Alter,
+            key.clone(),
+            format!("set not null on {table}.{} (validated check)", to.name),
+            vec![
+                format!("ALTER TABLE {t} VALIDATE CONSTRAINT {}", quote_ident(&check_name)),
+                format!("ALTER TABLE {t} ALTER COLUMN {col} SET NOT NULL"),
+                format!("ALTER TABLE {t} DROP CONSTRAINT {}", quote_ident(&check_name)),
+            ],
+            Phase::Validate,
+        )
+        .needs_new([key]);
+        finish.transactional = false;
+        finish.hazards = vec![
+            Hazard::new(
+                HazardKind::LongLock,
+                format!("scans {table} to check for NULLs (writes continue)"),
+            ),
+            Hazard::new(
+                HazardKind::NotTransactional,
+                "runs after the transaction; if rows hold NULLs it fails and the column stays nullable",
+            ),
+        ];
+        steps.push(finish);
+    }
+    steps
 }
