@@ -9,6 +9,7 @@
 //!
 //! Each case: plan → reviewed snapshot in `snapshots/<name>.snap` → apply →
 //! the plan is then empty and the database equals one built from empty.
+//! Before and after, `import`'s YAML of the database loads back to an empty plan.
 
 mod common;
 
@@ -74,6 +75,7 @@ fn run_case(path: &Path) {
         if let Some(sql) = read_opt(dir, "before.sql") {
             db.execute(&sql);
         }
+        common::assert_import_round_trip(&db, &desired.schema.schemas, &rules, "before");
         let plan = db.plan(&desired, &rules);
         let text = match &plan {
             Ok(p) => p.to_sql(),
@@ -91,6 +93,7 @@ fn run_case(path: &Path) {
             return;
         };
         assert_converges(&db, &plan, &desired, &rules, outside.as_deref());
+        common::assert_import_round_trip(&db, &desired.schema.schemas, &rules, "after");
         if let Some(checks) = read_opt(dir, "check.sql") {
             for q in checks
                 .lines()

@@ -253,7 +253,11 @@ fn run_saved(
             plan: saved.plan,
             desired: desired.as_ref(),
             ignore: &ignore,
-            source: if desired.is_some() { &global.schema } else { path },
+            source: if desired.is_some() {
+                &global.schema
+            } else {
+                path
+            },
         };
         execute(&mut client, &job, guard, &global.history_schema, out, err)
     })();

@@ -50,9 +50,11 @@ pub(super) fn run(
                 .collect();
         }
     }
+    let existing = introspect::introspect(&mut client, &BTreeSet::new(), &ignore)?.existing_schemas;
+    schemas.retain(|s| existing.contains(s));
     if schemas.is_empty() {
         return Err(Error::Usage(
-            "the database has no schema to import".to_string(),
+            "the database has none of the schemas to import".to_string(),
         ));
     }
     let catalog = introspect::introspect(&mut client, &schemas, &ignore)?;

@@ -1198,9 +1198,15 @@ fn alter_column(table: &QualifiedName, from: &Column, to: &Column, desired: &Sch
             key.clone(),
             format!("set not null on {table}.{} (validated check)", to.name),
             vec![
-                format!("ALTER TABLE {t} VALIDATE CONSTRAINT {}", quote_ident(&check_name)),
+                format!(
+                    "ALTER TABLE {t} VALIDATE CONSTRAINT {}",
+                    quote_ident(&check_name)
+                ),
                 format!("ALTER TABLE {t} ALTER COLUMN {col} SET NOT NULL"),
-                format!("ALTER TABLE {t} DROP CONSTRAINT {}", quote_ident(&check_name)),
+                format!(
+                    "ALTER TABLE {t} DROP CONSTRAINT {}",
+                    quote_ident(&check_name)
+                ),
             ],
             Phase::Validate,
         )
