@@ -424,3 +424,377 @@ fn sigterm_cancels_the_running_statement_and_rolls_back() {
     tx.rollback().expect("rollback");
     assert!(db.query_bool("SELECT NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'team_id')"));
 }
+
+fn status_of(dir: &Path, url: &str) -> (i32, String) {
+    let out = run_in(dir, &["status", "--database-url", url]);
+    let first = out.stdout.lines().next().unwrap_or_default().to_string();
+    (out.code, first)
+}
+
+#[test]
+fn status_names_all_five_states() {
+    let db = TestDb::new();
+    let dir = workdir(&[("schema.yaml", SMALL)]);
+    assert_eq!(
+        status_of(dir.path(), &db.url),
+        (2, "status: fresh".to_string())
+    );
+    db.execute("CREATE TABLE teams (id bigint PRIMARY KEY); CREATE TABLE users (id bigint PRIMARY KEY, team_id bigint REFERENCES teams (id));");
+    assert_eq!(
+        status_of(dir.path(), &db.url),
+        (0, "status: unmanaged-in-sync".to_string())
+    );
+    db.execute("ALTER TABLE users ADD COLUMN extra text;");
+    let out = run_in(dir.path(), &["status", "--database-url", &db.url]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stdout.starts_with("status: unmanaged-drifted"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("- drop column public.users.extra"),
+        "{}",
+        out.stdout
+    );
+    db.execute("ALTER TABLE users DROP COLUMN extra;");
+    let out = run_in(dir.path(), &["apply", "--yes", "--database-url", &db.url]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("No changes to apply; recorded as history #1."),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        status_of(dir.path(), &db.url),
+        (0, "status: managed-in-sync".to_string())
+    );
+    db.execute("CREATE INDEX users_team_idx ON users (team_id);");
+    let out = run_in(
+        dir.path(),
+        &["status", "--format", "json", "--database-url", &db.url],
+    );
+    assert_eq!(out.code, 2);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    assert_eq!(json["state"], "managed-drifted");
+    assert_eq!(json["database_changed_since_last_apply"], true);
+    assert_eq!(
+        json["drift"][0]["description"],
+        "drop index users_team_idx on public.users"
+    );
+}
+
+#[test]
+fn history_records_applies_and_failures() {
+    let db = TestDb::new();
+    let dir = workdir(&[("schema.yaml", SMALL)]);
+    let out = run_in(dir.path(), &["history", "--database-url", &db.url]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "No applies recorded.\n")
+    );
+    assert_eq!(
+        run_in(dir.path(), &["apply", "--yes", "--database-url", &db.url]).code,
+        0
+    );
+    // A failing apply: a row that violates the new check.
+    db.execute("INSERT INTO teams VALUES (-1);");
+    let failing = SMALL.replace("          id: { type: bigint, primary_key: true }\n      users:", "          id: { type: bigint, primary_key: true }\n          name: { type: text, not_null: true }\n      users:");
+    std::fs::write(dir.path().join("failing.yaml"), failing).expect("write");
+    let out = run_in(
+        dir.path(),
+        &[
+            "apply",
+            "--yes",
+            "--schema",
+            "failing.yaml",
+            "--database-url",
+            &db.url,
+        ],
+    );
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stderr.contains("rolled back"), "{}", out.stderr);
+    let out = run_in(
+        dir.path(),
+        &["history", "--format", "json", "--database-url", &db.url],
+    );
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    assert_eq!(json[0]["id"], 2);
+    assert_eq!(json[0]["outcome"], "failed");
+    assert!(
+        json[0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("name")),
+        "{}",
+        json[0]
+    );
+    assert_eq!(json[1]["outcome"], "success");
+    assert_eq!(json[1]["steps"], 3);
+    assert_eq!(json[1]["schema_text"], SMALL);
+    assert!(
+        json[1]["plan_sql"]
+            .as_str()
+            .is_some_and(|p| p.contains("CREATE TABLE public.teams"))
+    );
+    // The history table is never part of a plan.
+    let out = run_in(dir.path(), &["plan", "--check", "--database-url", &db.url]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+}
+
+#[test]
+fn saved_plan_applies_only_on_the_planned_database() {
+    let db = TestDb::new();
+    let dir = workdir(&[("schema.yaml", SMALL)]);
+    let out = run_in(
+        dir.path(),
+        &["plan", "--out", "plan.sql", "--database-url", &db.url],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // Someone changes the database after the plan was reviewed.
+    db.execute("CREATE TABLE surprise (id int);");
+    let out = run_in(
+        dir.path(),
+        &[
+            "apply",
+            "--plan",
+            "plan.sql",
+            "--yes",
+            "--database-url",
+            &db.url,
+        ],
+    );
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("the database changed since the plan was made"),
+        "{}",
+        out.stderr
+    );
+    assert!(db.query_bool("SELECT to_regclass('public.teams') IS NULL"));
+    db.execute("DROP TABLE surprise;");
+    let out = run_in(
+        dir.path(),
+        &[
+            "apply",
+            "--plan",
+            "plan.sql",
+            "--yes",
+            "--database-url",
+            &db.url,
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("the database matches schema.yaml"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        run_in(dir.path(), &["plan", "--check", "--database-url", &db.url]).code,
+        0
+    );
+    // An offline plan carries the fingerprint of an empty database.
+    let fresh = TestDb::new();
+    assert_eq!(
+        run_in(dir.path(), &["plan", "--out", "offline.sql"]).code,
+        0
+    );
+    let out = run_in(
+        dir.path(),
+        &[
+            "apply",
+            "--plan",
+            "offline.sql",
+            "--yes",
+            "--database-url",
+            &fresh.url,
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = run_in(
+        dir.path(),
+        &[
+            "apply",
+            "--plan",
+            "offline.sql",
+            "--yes",
+            "--database-url",
+            &db.url,
+        ],
+    );
+    assert_eq!(
+        out.code, 3,
+        "a plan for an empty database must not run on a full one"
+    );
+}
+
+#[test]
+fn saved_plan_with_data_loss_needs_the_flag() {
+    let db = TestDb::new();
+    db.execute("CREATE TABLE teams (id bigint PRIMARY KEY); CREATE TABLE users (id bigint PRIMARY KEY, team_id bigint REFERENCES teams (id), old text);");
+    let dir = workdir(&[("schema.yaml", SMALL)]);
+    assert_eq!(
+        run_in(
+            dir.path(),
+            &["plan", "--out", "plan.sql", "--database-url", &db.url]
+        )
+        .code,
+        0
+    );
+    let out = run_in(
+        dir.path(),
+        &[
+            "apply",
+            "--plan",
+            "plan.sql",
+            "--yes",
+            "--database-url",
+            &db.url,
+        ],
+    );
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(db.query_bool(
+        "SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE column_name = 'old')"
+    ));
+    let out = run_in(
+        dir.path(),
+        &[
+            "apply",
+            "--plan",
+            "plan.sql",
+            "--yes",
+            "--allow-destructive",
+            "--database-url",
+            &db.url,
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(db.query_bool(
+        "SELECT NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE column_name = 'old')"
+    ));
+}
+
+#[test]
+fn rollback_returns_to_an_earlier_schema() {
+    let db = TestDb::new();
+    let v2 = SMALL.replace(
+        "          team_id: { type: bigint, references: teams.id }\n",
+        "          team_id: { type: bigint, references: teams.id }\n          email: text\n",
+    );
+    let dir = workdir(&[("schema.yaml", SMALL), ("v2.yaml", &v2)]);
+    let out = run_in(
+        dir.path(),
+        &["rollback", "--yes", "--database-url", &db.url],
+    );
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("no earlier successful apply"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        run_in(dir.path(), &["apply", "--yes", "--database-url", &db.url]).code,
+        0
+    );
+    assert_eq!(
+        run_in(
+            dir.path(),
+            &[
+                "apply",
+                "--yes",
+                "--schema",
+                "v2.yaml",
+                "--database-url",
+                &db.url
+            ]
+        )
+        .code,
+        0
+    );
+    db.execute("INSERT INTO users (id, email) VALUES (1, 'a@x');");
+    // Going back drops users.email: refused without the flag.
+    let out = run_in(
+        dir.path(),
+        &["rollback", "--yes", "--database-url", &db.url],
+    );
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(db.query_bool("SELECT email = 'a@x' FROM users"));
+    let out = run_in(
+        dir.path(),
+        &[
+            "rollback",
+            "--yes",
+            "--allow-destructive",
+            "--database-url",
+            &db.url,
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("- drop column public.users.email"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        run_in(dir.path(), &["plan", "--check", "--database-url", &db.url]).code,
+        0
+    );
+    // And forward again to the v2 apply by id.
+    let out = run_in(
+        dir.path(),
+        &["rollback", "--to", "2", "--yes", "--database-url", &db.url],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        run_in(
+            dir.path(),
+            &[
+                "plan",
+                "--check",
+                "--schema",
+                "v2.yaml",
+                "--database-url",
+                &db.url
+            ]
+        )
+        .code,
+        0
+    );
+    let out = run_in(dir.path(), &["history", "--database-url", &db.url]);
+    assert!(
+        out.stdout
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.contains("rollback")),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn import_writes_a_schema_that_plans_to_nothing() {
+    let db = TestDb::new();
+    db.execute("CREATE TYPE mood AS ENUM ('ok', 'meh'); CREATE TABLE teams (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL UNIQUE, mood mood DEFAULT 'ok'); CREATE TABLE users (id serial PRIMARY KEY, team_id bigint REFERENCES teams (id) ON DELETE CASCADE, email varchar(200) CHECK (email LIKE '%@%')); CREATE INDEX users_email_lower ON users (lower(email)) WHERE team_id IS NOT NULL; CREATE VIEW team_users AS SELECT t.name, u.email FROM teams t JOIN users u ON u.team_id = t.id; CREATE TABLE dgs_lessons (id int);");
+    let dir = workdir(&[("ignore.yaml", "tables: [dgs_lessons]\n")]);
+    let out = run_in(
+        dir.path(),
+        &["import", "--out", "schema.yaml", "--database-url", &db.url],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let yaml = std::fs::read_to_string(dir.path().join("schema.yaml")).expect("imported file");
+    assert!(
+        yaml.contains("id: { type: serial, primary_key: true }"),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("team_id: { type: bigint, references: teams.id, on_delete: cascade }"),
+        "{yaml}"
+    );
+    assert!(
+        !yaml.contains("dgs_lessons"),
+        "ignored tables are not imported:\n{yaml}"
+    );
+    let out = run_in(dir.path(), &["plan", "--check", "--database-url", &db.url]);
+    assert_eq!(out.code, 0, "{}\n{yaml}", out.stdout);
+}

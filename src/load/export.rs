@@ -20,7 +20,10 @@ fn scalar(s: &str) -> String {
         && s.chars()
             .next()
             .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !s.ends_with(' ')
+        // Punctuation that means nothing to YAML in block or flow context.
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ' ' | '(' | ')'))
         && !YAML_WORDS.contains(&s.to_ascii_lowercase().as_str());
     if plain {
         s.to_string()
