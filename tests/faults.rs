@@ -1,0 +1,217 @@
+//! Faults and concurrency against the real database: the apply's backend is
+//! terminated at each step of a multi-step plan in turn, and several applies
+//! run at once. Afterwards the database is exactly as before (the
+//! transactional part) and a rerun converges.
+
+mod common;
+
+use common::{TestDb, load};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BEFORE: &str = "
+CREATE TABLE t1 (id int PRIMARY KEY); CREATE TABLE t2 (id int PRIMARY KEY);
+CREATE TABLE t3 (id int PRIMARY KEY); CREATE TABLE t4 (id int PRIMARY KEY);
+INSERT INTO t1 VALUES (1); INSERT INTO t2 VALUES (2); INSERT INTO t3 VALUES (3); INSERT INTO t4 VALUES (4);
+";
+
+const DESIRED: &str = "# four tables change, one gets an index built concurrently
+schemas:
+  public:
+    tables:
+      t1:
+        columns:
+          id: { type: int, primary_key: true }
+          a: text
+      t2:
+        columns:
+          id: { type: int, primary_key: true }
+          b: { type: int, default: 0 }
+      t3:
+        columns:
+          id: { type: int, primary_key: true }
+          c: text
+      t4:
+        columns:
+          id: { type: int, primary_key: true }
+        indexes:
+          t4_id_idx: { expressions: [\"(id * 2)\"] }
+";
+
+fn spawn_apply(dir: &std::path::Path, url: &str, extra: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_reconcile"))
+        .args([
+            "apply",
+            "--yes",
+            "--lock-timeout",
+            "60s",
+            "--database-url",
+            url,
+        ])
+        .args(extra)
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn reconcile")
+}
+
+/// The pid of the apply's backend once it waits on a lock.
+fn wait_for_blocked_apply(db: &TestDb) -> i32 {
+    let start = Instant::now();
+    loop {
+        let row = db
+            .client()
+            .query_opt(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = 'reconcile' AND wait_event_type = 'Lock'",
+                &[],
+            )
+            .expect("query");
+        if let Some(row) = row {
+            return row.get(0);
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the apply never blocked"
+        );
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+fn fingerprint(db: &TestDb, schema: &str) -> String {
+    let (desired, ignore) = load(schema, None);
+    reconcile::plan::fingerprint(&db.introspect(&desired, &ignore).schema)
+}
+
+fn workdir(schema: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("schema.yaml"), schema).expect("write");
+    dir
+}
+
+#[test]
+fn terminating_the_apply_at_each_transactional_step_changes_nothing() {
+    for table in ["t1", "t2", "t3"] {
+        let db = TestDb::new();
+        db.execute(BEFORE);
+        let before = fingerprint(&db, DESIRED);
+        let dir = workdir(DESIRED);
+        let mut holder = db.client();
+        let mut tx = holder.transaction().expect("tx");
+        tx.batch_execute(&format!("LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"))
+            .expect("lock");
+        let child = spawn_apply(dir.path(), &db.url, &[]);
+        let pid = wait_for_blocked_apply(&db);
+        db.client()
+            .execute("SELECT pg_terminate_backend($1)", &[&pid])
+            .expect("terminate");
+        let out = child.wait_with_output().expect("wait");
+        assert_ne!(out.status.code(), Some(0), "{table}: the apply must fail");
+        tx.rollback().expect("release");
+        assert_eq!(
+            fingerprint(&db, DESIRED),
+            before,
+            "{table}: the database changed"
+        );
+        assert!(db.query_bool("SELECT (SELECT count(*) FROM t1) + (SELECT count(*) FROM t4) = 2"));
+        // A rerun converges.
+        let out = spawn_apply(dir.path(), &db.url, &[])
+            .wait_with_output()
+            .expect("rerun");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (desired, ignore) = load(DESIRED, None);
+        assert!(db.plan(&desired, &ignore).expect("plan").is_empty());
+    }
+}
+
+#[test]
+fn an_interrupted_concurrent_index_build_is_rebuilt_on_the_next_run() {
+    let db = TestDb::new();
+    db.execute(BEFORE);
+    let dir = workdir(DESIRED);
+    // An open snapshot makes CREATE INDEX CONCURRENTLY wait after it has
+    // created the (still invalid) index.
+    let mut holder = db.client();
+    let mut tx = holder
+        .build_transaction()
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .start()
+        .expect("tx");
+    tx.query("SELECT 1", &[]).expect("snapshot");
+    let child = spawn_apply(dir.path(), &db.url, &[]);
+    let pid = wait_for_blocked_apply(&db);
+    db.client()
+        .execute("SELECT pg_terminate_backend($1)", &[&pid])
+        .expect("terminate");
+    let out = child.wait_with_output().expect("wait");
+    assert_ne!(out.status.code(), Some(0));
+    tx.rollback().expect("release");
+    // The transactional part committed; the index is left invalid.
+    assert!(db.query_bool("SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 't3' AND column_name = 'c')"));
+    assert!(db.query_bool(
+        "SELECT NOT indisvalid FROM pg_index WHERE indexrelid = 't4_id_idx'::regclass"
+    ));
+    let (desired, ignore) = load(DESIRED, None);
+    let plan = db.plan(&desired, &ignore).expect("plan");
+    let text = plan.to_text();
+    assert!(
+        text.contains("- drop index t4_id_idx") && text.contains("+ create index t4_id_idx"),
+        "{text}"
+    );
+    let out = spawn_apply(dir.path(), &db.url, &[])
+        .wait_with_output()
+        .expect("rerun");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        db.query_bool("SELECT indisvalid FROM pg_index WHERE indexrelid = 't4_id_idx'::regclass")
+    );
+    assert!(db.plan(&desired, &ignore).expect("plan").is_empty());
+}
+
+#[test]
+fn eight_applies_at_once_serialise_and_converge() {
+    let db = TestDb::new();
+    db.execute(BEFORE);
+    let other = DESIRED.replace(
+        "          c: text\n",
+        "          c: text\n          d: int\n",
+    );
+    let dir_a = workdir(DESIRED);
+    let dir_b = workdir(&other);
+    let children: Vec<Child> = (0..8)
+        .map(|i| {
+            let dir = if i % 2 == 0 { &dir_a } else { &dir_b };
+            spawn_apply(dir.path(), &db.url, &["--allow-destructive"])
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().expect("wait");
+        let code = out.status.code();
+        assert!(
+            code == Some(0) || code == Some(3),
+            "each apply succeeds or is refused: {:?} {}",
+            code,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let (a, ignore) = load(DESIRED, None);
+    let (b, _) = load(&other, None);
+    let in_a = db.plan(&a, &ignore).expect("plan a").is_empty();
+    let in_b = db.plan(&b, &ignore).expect("plan b").is_empty();
+    assert!(
+        in_a || in_b,
+        "the database ends in one of the desired states"
+    );
+    let failed = db.query_i64("SELECT count(*) FROM reconcile.history WHERE outcome <> 'success'");
+    assert_eq!(failed, 0, "no apply failed half-way");
+}
