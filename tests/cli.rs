@@ -798,3 +798,45 @@ fn import_writes_a_schema_that_plans_to_nothing() {
     let out = run_in(dir.path(), &["plan", "--check", "--database-url", &db.url]);
     assert_eq!(out.code, 0, "{}\n{yaml}", out.stdout);
 }
+
+#[test]
+fn text_and_json_plans_show_hazards() {
+    let db = TestDb::new();
+    db.execute("CREATE TABLE teams (id bigint PRIMARY KEY); CREATE TABLE users (id bigint PRIMARY KEY, team_id bigint REFERENCES teams (id), old text);");
+    let dir = workdir(&[("schema.yaml", SMALL)]);
+    let out = run_in(
+        dir.path(),
+        &["plan", "--format", "text", "--database-url", &db.url],
+    );
+    let text = out.stdout.lines().skip(1).collect::<Vec<_>>().join("\n");
+    insta::assert_snapshot!(text, @r"
+    !! 1 step loses data; apply needs --allow-destructive.
+
+      - drop column public.users.old
+          ! data_loss: drops column public.users.old and its values
+    ");
+    let out = run_in(
+        dir.path(),
+        &["plan", "--format", "json", "--database-url", &db.url],
+    );
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    insta::assert_snapshot!(serde_json::to_string_pretty(&json["steps"]).expect("json"), @r#"
+    [
+      {
+        "action": "drop",
+        "description": "drop column public.users.old",
+        "hazards": [
+          {
+            "kind": "data_loss",
+            "reason": "drops column public.users.old and its values"
+          }
+        ],
+        "object": "column public.users.old",
+        "sql": [
+          "ALTER TABLE public.users DROP COLUMN old"
+        ],
+        "transactional": true
+      }
+    ]
+    "#);
+}
