@@ -888,8 +888,9 @@ impl Differ<'_> {
             if let Some(ty) = &dep.enum_type {
                 if swapped.contains(ty) {
                     return Err(Refusal(format!(
-                        "the plan would change or drop type {ty}, which {} (not managed) uses; \
-                         change that object first or stop ignoring it",
+                        "refusing to plan `recreate or drop enum {ty}`: {} (not managed) uses it, \
+                         and reconcile never rewrites unmanaged objects; change that object first \
+                         or stop ignoring it",
                         dep.dependent
                     )));
                 }
@@ -901,18 +902,50 @@ impl Differ<'_> {
                 .as_ref()
                 .is_some_and(|c| self.touched_columns.contains(&(dep.on.clone(), c.clone())));
             if hit_relation || hit_column {
-                let what = match &dep.column {
-                    Some(c) if hit_column => format!("column {}.{c}", dep.on),
-                    _ => format!("{}", dep.on),
+                let step = match &dep.column {
+                    Some(c) if hit_column => self.describe_column_change(&dep.on, c),
+                    _ if self.current.views.contains_key(&dep.on) => {
+                        format!("drop view {}", dep.on)
+                    }
+                    _ => format!("drop table {}", dep.on),
                 };
                 return Err(Refusal(format!(
-                    "the plan would drop or rewrite {what}, which {} (not managed) depends on; \
-                     reconcile never drops or rewrites unmanaged objects (no CASCADE)",
-                    dep.dependent
+                    "refusing to plan `{step}`: {} (not managed) depends on it, and reconcile \
+                     never drops or rewrites unmanaged objects (no CASCADE); change or drop {} \
+                     first, or stop ignoring it",
+                    dep.dependent, dep.dependent
                 )));
             }
         }
         Ok(())
+    }
+}
+
+impl Differ<'_> {
+    /// How the plan changes a column, in the words of its step.
+    fn describe_column_change(&self, table: &QualifiedName, column: &str) -> String {
+        for c in &self.changes {
+            match c {
+                Change::DropColumn {
+                    table: t,
+                    column: col,
+                } if t == table && col.name == column => {
+                    return format!("drop column {table}.{column}");
+                }
+                Change::AlterColumn { table: t, to, .. } if t == table && to.name == column => {
+                    return format!("alter column {table}.{column}");
+                }
+                Change::RecreateEnum { to, columns, .. }
+                    if columns
+                        .iter()
+                        .any(|e| e.table == *table && e.column.name == column) =>
+                {
+                    return format!("recreate enum {}", to.name);
+                }
+                _ => {}
+            }
+        }
+        format!("change column {table}.{column}")
     }
 }
 

@@ -185,6 +185,13 @@ pub fn introspect(
         };
         let name: String = row.get(1);
         if ignore.column(qn, &name).is_some() {
+            // Dropping the managed table would take the ignored column with it.
+            cat.external.push(ExternalDependency {
+                dependent: format!("ignored column {qn}.{name}"),
+                on: qn.clone(),
+                column: None,
+                enum_type: None,
+            });
             continue;
         }
         let mut ty = catalog_type(&row.get::<_, String>(2))?;
