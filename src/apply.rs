@@ -108,6 +108,14 @@ pub fn configure_session(client: &mut Client, opts: &SessionOptions) -> Result<(
         "SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)",
         &[&lock_ms, &stmt_ms],
     )?;
+    // If reconcile dies (SIGKILL), the server notices within a second instead
+    // of holding the transaction's locks until the statement ends (PG 14+).
+    let version: i32 = client
+        .query_one("SELECT current_setting('server_version_num')::int", &[])?
+        .get(0);
+    if version >= 140_000 {
+        client.batch_execute("SET client_connection_check_interval = '1s'")?;
+    }
     Ok(())
 }
 

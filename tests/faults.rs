@@ -215,3 +215,49 @@ fn eight_applies_at_once_serialise_and_converge() {
     let failed = db.query_i64("SELECT count(*) FROM reconcile.history WHERE outcome <> 'success'");
     assert_eq!(failed, 0, "no apply failed half-way");
 }
+
+#[test]
+fn killing_reconcile_at_each_transactional_step_changes_nothing() {
+    for table in ["t1", "t2", "t3"] {
+        let db = TestDb::new();
+        db.execute(BEFORE);
+        let before = fingerprint(&db, DESIRED);
+        let dir = workdir(DESIRED);
+        let mut holder = db.client();
+        let mut tx = holder.transaction().expect("tx");
+        tx.batch_execute(&format!("LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"))
+            .expect("lock");
+        let mut child = spawn_apply(dir.path(), &db.url, &[]);
+        wait_for_blocked_apply(&db);
+        child.kill().expect("SIGKILL");
+        let _ = child.wait();
+        tx.rollback().expect("release");
+        // The server ends the orphaned session and rolls its transaction back.
+        let start = Instant::now();
+        while db.query_bool(
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = 'reconcile')",
+        ) {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "{table}: the orphaned session stayed"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(
+            fingerprint(&db, DESIRED),
+            before,
+            "{table}: the database changed"
+        );
+        let out = spawn_apply(dir.path(), &db.url, &[])
+            .wait_with_output()
+            .expect("rerun");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (desired, ignore) = load(DESIRED, None);
+        assert!(db.plan(&desired, &ignore).expect("plan").is_empty());
+    }
+}
