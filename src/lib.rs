@@ -10,6 +10,7 @@
 pub mod apply;
 pub mod cli;
 pub mod commands;
+pub mod connect;
 pub mod diff;
 pub mod error;
 pub mod history;

@@ -7,7 +7,7 @@
 //! depend on is kept in [`Catalog::external`] so the plan can refuse to
 //! break them.
 
-use crate::error::{Error, Result, describe_pg_error};
+use crate::error::{Error, Result};
 use crate::load::IgnoreRules;
 use crate::model::{
     Column, Constraint, ConstraintKind, Deferrable, Enum, Extension, FkAction, ForeignKey,
@@ -15,7 +15,7 @@ use crate::model::{
 };
 use crate::sql::normalize;
 use crate::sql::types::canonical_type;
-use postgres::{Client, NoTls, Transaction};
+use postgres::{Client, Transaction};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Something outside management that depends on a managed object.
@@ -42,19 +42,9 @@ pub struct Catalog {
     pub external: Vec<ExternalDependency>,
 }
 
-/// Opens a connection. The error never repeats the URL (it may hold a password).
+/// Opens a connection (see [`crate::connect`]).
 pub fn connect(url: &str) -> Result<Client> {
-    let config: postgres::Config = url
-        .parse()
-        .map_err(|e| Error::Usage(format!("invalid database URL: {e}")))?;
-    let mut config = config;
-    config.application_name("reconcile");
-    config.connect(NoTls).map_err(|e| {
-        Error::Database(format!(
-            "could not connect to the database: {}",
-            describe_pg_error(&e)
-        ))
-    })
+    crate::connect::connect(url)
 }
 
 fn from_catalog_expr(text: &str, schema: &str, what: &str) -> Result<SqlExpr> {
