@@ -421,6 +421,8 @@ impl Differ<'_> {
                     for c in &columns {
                         self.touched_columns
                             .insert((c.table.clone(), c.column.name.clone()));
+                        self.swapped_columns
+                            .insert((c.table.clone(), c.column.name.clone()));
                     }
                     self.changes.push(Change::RecreateEnum {
                         from: have.clone(),
