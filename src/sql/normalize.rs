@@ -190,8 +190,15 @@ struct Canonicalizer<'a> {
     schema: &'a str,
 }
 
+/// The identifier as PostgreSQL resolves it, quoted only where it must be,
+/// so the canonical text reads back to the same names.
 fn folded(ident: &Ident) -> Ident {
-    Ident::new(fold(ident))
+    let value = fold(ident);
+    if quote_ident(&value).starts_with('"') {
+        Ident::with_quote('"', value)
+    } else {
+        Ident::new(value)
+    }
 }
 
 fn is_literal(expr: &Expr) -> bool {
