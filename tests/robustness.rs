@@ -78,7 +78,9 @@ fn yamlish() -> impl Strategy<Value = String> {
 }
 
 fn any_resolver(_: Option<&str>, name: &str) -> Option<QualifiedName> {
-    (name.len() % 2 == 0).then(|| QualifiedName::new("public", name))
+    name.len()
+        .is_multiple_of(2)
+        .then(|| QualifiedName::new("public", name))
 }
 
 proptest! {
