@@ -648,6 +648,39 @@ impl Differ<'_> {
                 });
             }
         }
+        // PostgreSQL cannot change the type of a column a generated column
+        // reads: such generated columns are dropped before and added after.
+        for col in &want.columns {
+            let Some(gen_expr) = &col.generated else {
+                continue;
+            };
+            let Some(cur) = have.column(&col.name) else {
+                continue;
+            };
+            if cur.generated.as_ref() != Some(gen_expr) {
+                continue;
+            }
+            let reads_changed =
+                crate::sql::normalize::expr_references(&gen_expr.sql).is_ok_and(|refs| {
+                    refs.identifiers.iter().any(|i| {
+                        self.touched_columns.contains(&(qn.clone(), i.clone())) && i != &col.name
+                    })
+                });
+            if reads_changed {
+                self.touched_columns.insert((qn.clone(), col.name.clone()));
+                self.changes.retain(|c| {
+                    !matches!(c, Change::AlterColumn { table, to, .. } if table == qn && to.name == col.name)
+                });
+                self.changes.push(Change::DropColumn {
+                    table: qn.clone(),
+                    column: cur.clone(),
+                });
+                self.changes.push(Change::AddColumn {
+                    table: qn.clone(),
+                    column: col.clone(),
+                });
+            }
+        }
         for cur in &have.columns {
             if want.column(&cur.name).is_none() {
                 self.touched_columns.insert((qn.clone(), cur.name.clone()));

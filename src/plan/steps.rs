@@ -649,8 +649,13 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
             .drops([ObjectKey::Relation(from.clone())]),
             Change::AddColumn { table, column } => {
                 let names = table_columns(desired, table);
-                // Columns are appended in YAML order: each waits for the one before.
-                let previous = last_added.insert(table.clone(), column.name.clone());
+                // Columns are appended in YAML order: each waits for the one
+                // before. Generated columns wait only for what they read.
+                let previous = if column.generated.is_some() {
+                    None
+                } else {
+                    last_added.insert(table.clone(), column.name.clone())
+                };
                 let mut step = Step::new(
                     Action::Create,
                     ObjectKey::Column(table.clone(), column.name.clone()),
@@ -704,11 +709,10 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                     Phase::DropColumn,
                 )
                 .drops([ObjectKey::Column(table.clone(), column.name.clone())])
-                .needs_old(
-                    column_needs(column, table, &names)
-                        .into_iter()
-                        .filter(|k| !matches!(k, ObjectKey::Column(..))),
-                );
+                // A generated column goes before the columns it reads.
+                .needs_old(column_needs(column, table, &names).into_iter().filter(
+                    |k| !matches!(k, ObjectKey::Column(t, c) if t == table && *c == column.name),
+                ));
                 if column.generated.is_none() {
                     step.hazards.push(data_loss(format!(
                         "drops column {table}.{} and its values",
@@ -1061,9 +1065,15 @@ fn alter_column(table: &QualifiedName, from: &Column, to: &Column, desired: &Sch
             .as_ref()
             .map(|c| format!(" COLLATE {}", quote_ident(c)))
             .unwrap_or_default();
+        // A generated column is recomputed; PostgreSQL refuses USING for it.
+        let using = if to.generated.is_some() {
+            String::new()
+        } else {
+            format!(" USING {col}::{}", to.ty.sql)
+        };
         sql.push(format!(
-            "ALTER TABLE {t} ALTER COLUMN {col} TYPE {}{collate} USING {col}::{}",
-            to.ty.sql, to.ty.sql
+            "ALTER TABLE {t} ALTER COLUMN {col} TYPE {}{collate}{using}",
+            to.ty.sql
         ));
         let change = classify_type_change(&from.ty.sql, &to.ty.sql);
         if change.may_lose_data {
@@ -1186,6 +1196,11 @@ fn alter_column(table: &QualifiedName, from: &Column, to: &Column, desired: &Sch
     );
     if type_changed {
         step = step.drops([key.clone()]);
+        // Off a user type: before that type is dropped or swapped.
+        let old_type = type_key(&from.ty);
+        if old_type != type_key(&to.ty) {
+            step = step.needs_old(old_type);
+        }
     }
     step.hazards = hazards;
     if online_not_null {

@@ -1,0 +1,1 @@
+SELECT c6 = 10 FROM t

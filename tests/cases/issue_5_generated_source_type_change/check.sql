@@ -1,0 +1,1 @@
+SELECT c6 = 6 AND c7 = 4 FROM t
