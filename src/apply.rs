@@ -181,20 +181,97 @@ fn statements(plan: &Plan, step: &Step) -> String {
     sql
 }
 
+/// Up to this many steps (or about this much SQL) go to the server at once.
+const BATCH_STEPS: usize = 200;
+const BATCH_BYTES: usize = 256 * 1024;
+
+fn batches<'a>(plan: &Plan, steps: &'a [(usize, &'a Step)]) -> Vec<&'a [(usize, &'a Step)]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut bytes = 0;
+    for (i, (_, step)) in steps.iter().enumerate() {
+        bytes += step.sql.iter().map(String::len).sum::<usize>()
+            + plan.search_path(step).map_or(0, |p| p.len());
+        if i + 1 - start >= BATCH_STEPS || bytes >= BATCH_BYTES {
+            out.push(&steps[start..=i]);
+            start = i + 1;
+            bytes = 0;
+        }
+    }
+    if start < steps.len() {
+        out.push(&steps[start..]);
+    }
+    out
+}
+
+/// After a batch failed (and was rolled back), replays the transactional
+/// steps up to it one by one in a new transaction, to name the failing step;
+/// that transaction is rolled back too.
+fn locate_failure(
+    client: &mut Client,
+    plan: &Plan,
+    steps: &[(usize, &Step)],
+    last: usize,
+    total: usize,
+) -> Option<Error> {
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        return Some(interrupted_error(true));
+    }
+    let mut tx = client.transaction().ok()?;
+    for (i, step) in steps.iter().take_while(|(i, _)| *i < last) {
+        if let Err(e) = tx.batch_execute(&statements(plan, step)) {
+            let err = step_error(step, i + 1, total, &e, true);
+            let _ = tx.rollback();
+            return Some(err);
+        }
+    }
+    let _ = tx.rollback();
+    None
+}
+
+fn batch_error(e: &postgres::Error, first: usize, last: usize, total: usize) -> Error {
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        return interrupted_error(true);
+    }
+    let lock = e
+        .as_db_error()
+        .is_some_and(|d| d.code() == &postgres::error::SqlState::LOCK_NOT_AVAILABLE);
+    let message = format!(
+        "steps {first}-{last} of {total} failed: {}; the transaction was rolled back; nothing was changed",
+        describe_pg_error(e)
+    );
+    if lock {
+        Error::Refused(message)
+    } else {
+        Error::Database(message)
+    }
+}
+
 /// Runs the plan's steps: the transactional ones in one transaction, then the rest.
 pub fn run_steps(client: &mut Client, plan: &Plan) -> Result<()> {
     let total = plan.steps.len();
-    let mut tx = client.transaction()?;
-    for (i, step) in plan
+    let transactional: Vec<(usize, &Step)> = plan
         .steps
         .iter()
         .enumerate()
         .filter(|(_, s)| s.transactional)
-    {
-        if let Err(e) = tx.batch_execute(&statements(plan, step)) {
-            let err = step_error(step, i + 1, total, &e, true);
+        .collect();
+    let mut tx = client.transaction()?;
+    // Steps go to the server in batches, not one round trip each.
+    for chunk in batches(plan, &transactional) {
+        if let Err(e) = check_interrupt(true) {
             let _ = tx.rollback();
-            return Err(err);
+            return Err(e);
+        }
+        let sql: String = chunk
+            .iter()
+            .map(|(_, step)| statements(plan, step))
+            .collect();
+        if let Err(e) = tx.batch_execute(&sql) {
+            let _ = tx.rollback();
+            let (first, last) = (chunk[0].0 + 1, chunk[chunk.len() - 1].0 + 1);
+            return Err(locate_failure(client, plan, &transactional, last, total)
+                .unwrap_or_else(|| batch_error(&e, first, last, total)));
         }
     }
     if let Err(e) = check_interrupt(true) {

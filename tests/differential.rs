@@ -353,11 +353,17 @@ fn snapshot_values(db: &TestDb, spec: &Spec) -> BTreeMap<(String, String), Strin
 /// Whether the local pg_dump can dump the test server (it refuses newer majors).
 fn pg_dump_fits(db: &TestDb) -> bool {
     let server = db.query_i64("SELECT current_setting('server_version_num')::bigint") / 10000;
-    let out = std::process::Command::new("pg_dump").arg("--version").output();
+    let out = std::process::Command::new("pg_dump")
+        .arg("--version")
+        .output();
     let client = out
         .ok()
         .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|v| v.split_whitespace().nth(2).and_then(|n| n.split('.').next()?.parse::<i64>().ok()));
+        .and_then(|v| {
+            v.split_whitespace()
+                .nth(2)
+                .and_then(|n| n.split('.').next()?.parse::<i64>().ok())
+        });
     client.is_some_and(|c| c >= server)
 }
 

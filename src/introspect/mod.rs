@@ -42,6 +42,26 @@ pub struct Catalog {
     pub external: Vec<ExternalDependency>,
 }
 
+/// Every catalog query introspection runs: (name, SQL, whether it takes the
+/// managed schemas as `$1`). One per object kind, whatever the schema size.
+pub const CATALOG_QUERIES: &[(&str, &str, bool)] = &[
+    ("schemas", include_str!("queries/schemas.sql"), false),
+    ("extensions", include_str!("queries/extensions.sql"), false),
+    ("enums", include_str!("queries/enums.sql"), true),
+    ("sequences", include_str!("queries/sequences.sql"), true),
+    ("tables", include_str!("queries/tables.sql"), true),
+    ("columns", include_str!("queries/columns.sql"), true),
+    ("constraints", include_str!("queries/constraints.sql"), true),
+    ("indexes", include_str!("queries/indexes.sql"), true),
+    ("views", include_str!("queries/views.sql"), true),
+    (
+        "view_dependencies",
+        include_str!("queries/view_dependencies.sql"),
+        true,
+    ),
+    ("type_usage", include_str!("queries/type_usage.sql"), true),
+];
+
 /// Opens a connection (see [`crate::connect`]).
 pub fn connect(url: &str) -> Result<Client> {
     crate::connect::connect(url)
@@ -293,7 +313,7 @@ pub fn introspect(
         let name: String = row.get(1);
         let key_count = usize::try_from(row.get::<_, i32>(4)).unwrap_or(0);
         let attnums: Vec<i16> = row.get(5);
-        let defs: Vec<String> = row.get(6);
+        let defs: Vec<Option<String>> = row.get(6);
         let attnames: Vec<Option<String>> = row.get(7);
         let mut keys = Vec::new();
         let mut include = Vec::new();
@@ -304,7 +324,7 @@ pub fn introspect(
                 match (plain, column) {
                     (true, Some(c)) => keys.push(IndexKey::Column(c)),
                     _ => keys.push(IndexKey::Expr(from_catalog_expr(
-                        def,
+                        def.as_deref().unwrap_or_default(),
                         &qn.schema,
                         "an index expression",
                     )?)),

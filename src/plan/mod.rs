@@ -202,7 +202,17 @@ pub fn make_plan(
 ) -> Result<Plan> {
     let changes: Vec<Change> =
         diff::diff(current, desired, existing_schemas, external).map_err(|r| Error::Plan(r.0))?;
-    let mut steps = steps::build_steps(&changes, current, desired);
+    plan_changes(&changes, current, desired, context)
+}
+
+/// Turns changes into ordered steps (the part of [`make_plan`] after the diff).
+pub fn plan_changes(
+    changes: &[Change],
+    current: &Schema,
+    desired: &Schema,
+    context: PlanContext,
+) -> Result<Plan> {
+    let mut steps = steps::build_steps(changes, current, desired);
     keep_needed_indexes_in_transaction(&mut steps);
     let graph = order::StepGraph::build(&steps);
     let order = graph.order(&steps).map_err(|cycle| {

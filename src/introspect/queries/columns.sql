@@ -1,5 +1,6 @@
 -- Reads: pg_attribute, pg_class, pg_namespace, pg_type, pg_attrdef, pg_collation, pg_depend.
 -- `is_serial`: the default is nextval() of a sequence this column owns.
+-- The pg_depend lookup names refclassid so it uses pg_depend_reference_index.
 SELECT a.attrelid::bigint, a.attname::text,
        format_type(a.atttypid, a.atttypmod),
        a.attnotnull,
@@ -8,11 +9,13 @@ SELECT a.attrelid::bigint, a.attname::text,
        a.attgenerated::text,
        CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END,
        col_description(a.attrelid, a.attnum),
-       EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
-               JOIN pg_catalog.pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
-               WHERE dep.classid = 'pg_catalog.pg_class'::regclass
-                 AND dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a'
-                 AND pg_get_expr(d.adbin, d.adrelid) = format('nextval(%L::regclass)', s.oid::regclass::text))
+       d.adbin IS NOT NULL AND EXISTS (
+           SELECT 1 FROM pg_catalog.pg_depend dep
+           JOIN pg_catalog.pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
+           WHERE dep.refclassid = 'pg_catalog.pg_class'::regclass
+             AND dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum
+             AND dep.classid = 'pg_catalog.pg_class'::regclass AND dep.deptype = 'a'
+             AND pg_get_expr(d.adbin, d.adrelid) = format('nextval(%L::regclass)', s.oid::regclass::text))
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
