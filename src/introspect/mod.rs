@@ -434,19 +434,78 @@ pub fn align_view_queries(
         return Ok(());
     }
     let mut tx = client.transaction()?;
-    for qn in candidates {
-        let (Some(view), Some(live)) = (desired.views.get_mut(&qn), current.views.get(&qn)) else {
+    // All probes in one round trip; if any query fails to create, probe one by
+    // one so the others still count.
+    let texts = match probe_views_at_once(&mut tx, desired, &candidates) {
+        Some(texts) => texts,
+        None => {
+            tx.rollback()?;
+            tx = client.transaction()?;
+            let mut texts = Vec::new();
+            for qn in &candidates {
+                let sql = desired
+                    .views
+                    .get(qn)
+                    .map(|v| v.query.sql.clone())
+                    .unwrap_or_default();
+                texts.push(probe_view(&mut tx, &qn.schema, &sql));
+            }
+            texts
+        }
+    };
+    tx.rollback()?;
+    for (qn, text) in candidates.iter().zip(texts) {
+        let (Some(view), Some(live)) = (desired.views.get_mut(qn), current.views.get(qn)) else {
             continue;
         };
-        if let Some(text) = probe_view(&mut tx, &qn.schema, &view.query.sql)
+        if let Some(text) = text
             && let Ok(canon) = normalize::query(&text, &qn.schema)
             && canon.canonical == live.query.canonical
         {
             view.query.canonical.clone_from(&live.query.canonical);
         }
     }
-    tx.rollback()?;
     Ok(())
+}
+
+/// Creates every candidate as a temporary view in one batch and reads their
+/// definitions back in one query; `None` when any of them fails.
+fn probe_views_at_once(
+    tx: &mut Transaction<'_>,
+    desired: &Schema,
+    candidates: &[QualifiedName],
+) -> Option<Vec<Option<String>>> {
+    let mut batch = String::new();
+    for (i, qn) in candidates.iter().enumerate() {
+        let view = desired.views.get(qn)?;
+        // The newline ends a trailing line comment in the user's query.
+        batch.push_str(&format!(
+            "SET LOCAL search_path TO {}, pg_catalog;\nCREATE TEMPORARY VIEW reconcile_probe_{i} AS {}\n;\n",
+            crate::model::quote_ident(&qn.schema),
+            view.query.sql
+        ));
+    }
+    batch.push_str("SET LOCAL search_path TO pg_catalog;");
+    tx.batch_execute(&batch).ok()?;
+    let rows = tx
+        .query(
+            "SELECT c.relname::text, pg_get_viewdef(c.oid, true) FROM pg_catalog.pg_class c
+             WHERE c.relnamespace = pg_my_temp_schema() AND c.relname LIKE 'reconcile\\_probe\\_%'",
+            &[],
+        )
+        .ok()?;
+    let mut texts = vec![None; candidates.len()];
+    for row in rows {
+        let name: String = row.get(0);
+        if let Some(i) = name
+            .strip_prefix("reconcile_probe_")
+            .and_then(|n| n.parse::<usize>().ok())
+            && i < texts.len()
+        {
+            texts[i] = Some(row.get(1));
+        }
+    }
+    Some(texts)
 }
 
 fn probe_view(tx: &mut Transaction<'_>, schema: &str, query: &str) -> Option<String> {

@@ -42,11 +42,6 @@ pub fn read_file(path: &str) -> Result<String> {
 
 /// Parses YAML text into `T`, turning serde errors into located diagnostics.
 fn parse_yaml<T: DeserializeOwned>(text: &str, file: &str) -> Result<T, Box<Diagnostic>> {
-    // A first pass through `Value` rejects duplicate keys, which typed maps would
-    // silently overwrite.
-    if let Err(e) = serde_yaml::from_str::<serde_yaml::Value>(text) {
-        return Err(Box::new(yaml_diagnostic(&e, file)));
-    }
     serde_yaml::from_str::<T>(text).map_err(|e| Box::new(yaml_diagnostic(&e, file)))
 }
 
@@ -184,11 +179,7 @@ pub fn load_schema_text(text: &str, file: &str, ignore: &IgnoreRules) -> Result<
         ));
     }
     let raw: raw::RawFile = parse_yaml(text, file).map_err(|d| Error::Invalid(vec![*d]))?;
-    if raw
-        .schemas
-        .as_ref()
-        .is_none_or(indexmap::IndexMap::is_empty)
-    {
+    if raw.schemas.as_ref().is_none_or(|s| s.is_empty()) {
         return Err(empty(
             "no schemas declared; refusing to treat the file as \"drop everything\" (declare at least one schema under `schemas:`)",
         ));

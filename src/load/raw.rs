@@ -1,10 +1,63 @@
 //! The YAML file formats as serde types. Unknown keys are errors.
 #![allow(missing_docs)] // the field names are the file format, documented in the README
 
-use indexmap::IndexMap;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use std::fmt;
+use std::marker::PhantomData;
+
+/// A YAML mapping that keeps key order and rejects duplicate keys (a typed
+/// map would silently keep the last one).
+#[derive(Debug)]
+pub struct IndexMap<V>(pub indexmap::IndexMap<String, V>);
+
+impl<V> Default for IndexMap<V> {
+    fn default() -> Self {
+        IndexMap(indexmap::IndexMap::new())
+    }
+}
+
+impl<V> std::ops::Deref for IndexMap<V> {
+    type Target = indexmap::IndexMap<String, V>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl<'a, V> IntoIterator for &'a IndexMap<V> {
+    type Item = (&'a String, &'a V);
+    type IntoIter = indexmap::map::Iter<'a, String, V>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for IndexMap<V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct MapVisitor<V>(PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for MapVisitor<V> {
+            type Value = IndexMap<V>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a mapping")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(IndexMap::default())
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = indexmap::IndexMap::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if out.contains_key(&key) {
+                        return Err(de::Error::custom(format!("duplicate key `{key}`")));
+                    }
+                    let value = map.next_value()?;
+                    out.insert(key, value);
+                }
+                Ok(IndexMap(out))
+            }
+        }
+        d.deserialize_any(MapVisitor(PhantomData))
+    }
+}
 
 /// A YAML scalar read as text: `default: 0`, `default: true` and
 /// `default: "'x'"` are all SQL.
@@ -44,9 +97,9 @@ impl<'de> Deserialize<'de> for Scalar {
 #[serde(deny_unknown_fields)]
 pub struct RawFile {
     #[serde(default)]
-    pub extensions: Option<IndexMap<String, Option<RawExtension>>>,
+    pub extensions: Option<IndexMap<Option<RawExtension>>>,
     #[serde(default)]
-    pub schemas: Option<IndexMap<String, Option<RawSchema>>>,
+    pub schemas: Option<IndexMap<Option<RawSchema>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -60,18 +113,18 @@ pub struct RawExtension {
 #[serde(deny_unknown_fields)]
 pub struct RawSchema {
     #[serde(default)]
-    pub enums: IndexMap<String, Vec<String>>,
+    pub enums: IndexMap<Vec<String>>,
     #[serde(default)]
-    pub sequences: IndexMap<String, Option<RawSequence>>,
+    pub sequences: IndexMap<Option<RawSequence>>,
     #[serde(default)]
-    pub tables: IndexMap<String, Option<RawTable>>,
+    pub tables: IndexMap<Option<RawTable>>,
     #[serde(default)]
-    pub views: IndexMap<String, RawView>,
+    pub views: IndexMap<RawView>,
     #[serde(default)]
-    pub materialized_views: IndexMap<String, RawView>,
+    pub materialized_views: IndexMap<RawView>,
     /// Accepted only empty until functions are supported.
     #[serde(default)]
-    pub functions: Option<IndexMap<String, serde_yaml::Value>>,
+    pub functions: Option<IndexMap<serde_yaml::Value>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -93,16 +146,16 @@ pub struct RawSequence {
 #[serde(deny_unknown_fields)]
 pub struct RawTable {
     #[serde(default)]
-    pub columns: IndexMap<String, RawColumn>,
+    pub columns: IndexMap<RawColumn>,
     pub primary_key: Option<Vec<String>>,
     #[serde(default)]
-    pub unique: IndexMap<String, Vec<String>>,
+    pub unique: IndexMap<Vec<String>>,
     #[serde(default)]
-    pub checks: IndexMap<String, String>,
+    pub checks: IndexMap<String>,
     #[serde(default)]
-    pub foreign_keys: IndexMap<String, RawForeignKey>,
+    pub foreign_keys: IndexMap<RawForeignKey>,
     #[serde(default)]
-    pub indexes: IndexMap<String, RawIndex>,
+    pub indexes: IndexMap<RawIndex>,
     pub comment: Option<String>,
     pub renamed_from: Option<String>,
 }

@@ -178,35 +178,42 @@ impl TypeEnv<'_> {
     }
 }
 
-fn expr_identifiers_check(
+/// Parses an expression once: its canonical form, and, when `columns` is
+/// given, a check that every name it reads is one of them.
+fn checked_expr(
     ctx: &mut Ctx<'_>,
     path: &[String],
     sql: &str,
-    columns: &[String],
-    what: &str,
-) {
-    if let Ok(refs) = normalize::expr_references(sql) {
-        for ident in &refs.identifiers {
-            if !columns.iter().any(|c| c == ident) {
-                let hint = did_you_mean(ident, columns.iter().map(String::as_str));
-                ctx.err(
-                    path,
-                    format!("{what} names column `{ident}`, which the table does not declare"),
-                    hint,
-                );
+    schema: &str,
+    columns: Option<(&[String], &str)>,
+) -> Option<SqlExpr> {
+    match normalize::expr_with_references(sql, schema) {
+        Ok((e, refs)) => {
+            if let Some((columns, what)) = columns {
+                for ident in &refs.identifiers {
+                    if !columns.iter().any(|c| c == ident) {
+                        let hint = did_you_mean(ident, columns.iter().map(String::as_str));
+                        ctx.err(
+                            path,
+                            format!(
+                                "{what} names column `{ident}`, which the table does not declare"
+                            ),
+                            hint,
+                        );
+                    }
+                }
             }
+            Some(e)
         }
-    }
-}
-
-fn parse_expr(ctx: &mut Ctx<'_>, path: &[String], sql: &str, schema: &str) -> Option<SqlExpr> {
-    match normalize::expr(sql, schema) {
-        Ok(e) => Some(e),
         Err(e) => {
             ctx.err(path, format!("invalid SQL expression `{sql}`: {e}"), None);
             None
         }
     }
+}
+
+fn parse_expr(ctx: &mut Ctx<'_>, path: &[String], sql: &str, schema: &str) -> Option<SqlExpr> {
+    checked_expr(ctx, path, sql, schema, None)
 }
 
 fn sequence(
@@ -284,7 +291,7 @@ pub(super) fn build(
         errors: Vec::new(),
     };
     let mut model = Schema::default();
-    let empty = indexmap::IndexMap::new();
+    let empty = super::raw::IndexMap::default();
     let raw_schemas = raw.schemas.as_ref().unwrap_or(&empty);
 
     for name in raw_schemas.keys() {
@@ -462,7 +469,8 @@ pub(super) fn build(
                         None,
                     );
                 }
-                let query = match normalize::query(&raw_view.query, schema) {
+                let (query, refs) = match normalize::query_with_references(&raw_view.query, schema)
+                {
                     Ok(q) => q,
                     Err(e) => {
                         ctx.err(&p(&path, &["query"]), format!("invalid query: {e}"), None);
@@ -477,7 +485,7 @@ pub(super) fn build(
                     depends_on: BTreeSet::new(),
                     column_deps: BTreeSet::new(),
                 };
-                if let Ok(refs) = normalize::query_references(&raw_view.query) {
+                {
                     for rel in &refs.relations {
                         let target = match rel.as_slice() {
                             [n] if refs.ctes.contains(n) => continue,
@@ -680,11 +688,13 @@ fn build_table(
                     );
                 }
                 let gpath = p(&cpath, &["generated"]);
-                let e = parse_expr(ctx, &gpath, g, &schema);
-                if e.is_some() {
-                    expr_identifiers_check(ctx, &gpath, g, &names, "the generation expression");
-                }
-                e
+                checked_expr(
+                    ctx,
+                    &gpath,
+                    g,
+                    &schema,
+                    Some((&names, "the generation expression")),
+                )
             }
             None => None,
         };
@@ -829,8 +839,7 @@ fn build_table(
     }
     for (name, sql) in &raw.checks {
         let cpath = p(path, &["checks", name]);
-        if let Some(expr) = parse_expr(ctx, &cpath, sql, &schema) {
-            expr_identifiers_check(ctx, &cpath, sql, &names, "the check");
+        if let Some(expr) = checked_expr(ctx, &cpath, sql, &schema, Some((&names, "the check"))) {
             add_constraint(
                 ctx,
                 &mut table,
@@ -922,8 +931,13 @@ fn build_index(
                 continue;
             }
         }
-        if let Some(expr) = parse_expr(ctx, &epath, e, schema) {
-            expr_identifiers_check(ctx, &epath, e, names, "the index expression");
+        if let Some(expr) = checked_expr(
+            ctx,
+            &epath,
+            e,
+            schema,
+            Some((names, "the index expression")),
+        ) {
             keys.push(IndexKey::Expr(expr));
         }
     }
@@ -934,11 +948,7 @@ fn build_index(
     let predicate = match &raw.predicate {
         Some(w) => {
             let wpath = p(path, &["where"]);
-            let e = parse_expr(ctx, &wpath, w, schema);
-            if e.is_some() {
-                expr_identifiers_check(ctx, &wpath, w, names, "the index predicate");
-            }
-            e
+            checked_expr(ctx, &wpath, w, schema, Some((names, "the index predicate")))
         }
         None => None,
     };

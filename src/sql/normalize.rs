@@ -67,6 +67,37 @@ pub fn expr(sql: &str, schema: &str) -> Result<SqlExpr, String> {
     })
 }
 
+/// Like [`expr`], also returning the names the expression reads (one parse).
+pub fn expr_with_references(sql: &str, schema: &str) -> Result<(SqlExpr, References), String> {
+    let mut parsed = parse_expr(sql)?;
+    let mut refs = References::default();
+    let _ = sqlparser::ast::Visit::visit(&parsed, &mut Collector(&mut refs));
+    let _ = parsed.visit(&mut Canonicalizer { schema });
+    Ok((
+        SqlExpr {
+            sql: sql.trim().to_string(),
+            canonical: parsed.to_string(),
+        },
+        refs,
+    ))
+}
+
+/// Like [`query`], also returning the names the query reads (one parse).
+pub fn query_with_references(sql: &str, schema: &str) -> Result<(SqlExpr, References), String> {
+    let mut parsed = parse_query(sql)?;
+    let mut refs = References::default();
+    let _ = sqlparser::ast::Visit::visit(&parsed, &mut Collector(&mut refs));
+    let _ = parsed.visit(&mut Canonicalizer { schema });
+    let text = sql.trim().trim_end_matches(';').trim_end().to_string();
+    Ok((
+        SqlExpr {
+            sql: text,
+            canonical: parsed.to_string(),
+        },
+        refs,
+    ))
+}
+
 /// Builds an [`SqlExpr`] for a view query.
 pub fn query(sql: &str, schema: &str) -> Result<SqlExpr, String> {
     let mut parsed = parse_query(sql)?;
