@@ -71,7 +71,20 @@ pub fn plan_database(
     source: &str,
     lock_timeout: &str,
 ) -> Result<(Plan, Catalog)> {
-    let catalog = introspect::introspect(client, &desired.schema.schemas, ignore)?;
+    plan_database_with(client, None, desired, ignore, source, lock_timeout)
+}
+
+/// Like [`plan_database`]; with the URL, introspection runs its heaviest
+/// catalog queries on extra connections at once.
+pub fn plan_database_with(
+    client: &mut Client,
+    url: Option<&str>,
+    desired: &Desired,
+    ignore: &IgnoreRules,
+    source: &str,
+    lock_timeout: &str,
+) -> Result<(Plan, Catalog)> {
+    let catalog = introspect::introspect_with(client, url, &desired.schema.schemas, ignore)?;
     let mut want = desired.schema.clone();
     introspect::align_view_queries(client, &mut want, &catalog.schema)?;
     let context = PlanContext {

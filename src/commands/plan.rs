@@ -1,6 +1,6 @@
 //! `reconcile plan`.
 
-use super::{ExitStatus, load_inputs, plan_database, plan_offline, render, write_out};
+use super::{ExitStatus, load_inputs, plan_database_with, plan_offline, render, write_out};
 use crate::apply::{SessionOptions, configure_session, parse_duration};
 use crate::cli::{GlobalArgs, PlanArgs};
 use crate::error::{Error, Result};
@@ -25,8 +25,9 @@ pub(super) fn run(
                     statement_timeout: None,
                 },
             )?;
-            plan_database(
+            plan_database_with(
                 &mut client,
+                Some(url),
                 &desired,
                 &ignore,
                 &global.schema,

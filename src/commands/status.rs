@@ -1,7 +1,7 @@
 //! `reconcile status`: fresh, unmanaged-in-sync, unmanaged-drifted,
 //! managed-in-sync or managed-drifted, with a drift summary.
 
-use super::{ExitStatus, load_inputs, plan_database, write_out};
+use super::{ExitStatus, load_inputs, plan_database_with, write_out};
 use crate::apply::{SessionOptions, configure_session, parse_duration};
 use crate::cli::{Format, GlobalArgs, StatusArgs};
 use crate::error::{Error, Result};
@@ -29,8 +29,9 @@ pub(super) fn run(
             statement_timeout: None,
         },
     )?;
-    let (plan, catalog) = plan_database(
+    let (plan, catalog) = plan_database_with(
         &mut client,
+        Some(url),
         &desired,
         &ignore,
         &global.schema,

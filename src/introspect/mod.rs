@@ -15,7 +15,7 @@ use crate::model::{
 };
 use crate::sql::normalize;
 use crate::sql::types::canonical_type;
-use postgres::{Client, Transaction};
+use postgres::{Client, Row, Transaction};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Something outside management that depends on a managed object.
@@ -105,24 +105,136 @@ pub fn introspect(
     managed: &BTreeSet<String>,
     ignore: &IgnoreRules,
 ) -> Result<Catalog> {
+    introspect_with(client, None, managed, ignore)
+}
+
+/// Like [`introspect`]; with the database URL, the heaviest catalog queries
+/// run at once on extra connections that share the first one's snapshot, so
+/// the result is as consistent as one transaction's.
+pub fn introspect_with(
+    client: &mut Client,
+    url: Option<&str>,
+    managed: &BTreeSet<String>,
+    ignore: &IgnoreRules,
+) -> Result<Catalog> {
+    let schemas: Vec<String> = managed
+        .iter()
+        .filter(|s| ignore.schema(s).is_none())
+        .cloned()
+        .collect();
     let mut tx = client
         .build_transaction()
         .isolation_level(postgres::IsolationLevel::RepeatableRead)
         .read_only(true)
         .start()?;
     tx.batch_execute("SET LOCAL search_path TO pg_catalog")?;
-    let schemas: Vec<String> = managed
-        .iter()
-        .filter(|s| ignore.schema(s).is_none())
-        .cloned()
-        .collect();
+    let rows = match url {
+        Some(url) => fetch_concurrently(&mut tx, url, &schemas)?,
+        None => fetch(&mut tx, &schemas, &all_queries())?,
+    };
+    tx.rollback()?;
+    build(rows, managed, ignore)
+}
+
+fn all_queries() -> Vec<usize> {
+    (0..CATALOG_QUERIES.len()).collect()
+}
+
+/// Runs the catalog queries numbered `which`; returns rows by query number.
+fn fetch(
+    tx: &mut Transaction<'_>,
+    schemas: &[String],
+    which: &[usize],
+) -> Result<Vec<(usize, Vec<Row>)>> {
+    let mut out = Vec::with_capacity(which.len());
+    for &i in which {
+        let (_, sql, takes_schemas) = CATALOG_QUERIES[i];
+        let rows = if takes_schemas {
+            tx.query(sql, &[&schemas])?
+        } else {
+            tx.query(sql, &[])?
+        };
+        out.push((i, rows));
+    }
+    Ok(out)
+}
+
+/// The costliest queries (columns; constraints and indexes) go to two extra
+/// connections importing this transaction's snapshot; the rest run here.
+fn fetch_concurrently(
+    tx: &mut Transaction<'_>,
+    url: &str,
+    schemas: &[String],
+) -> Result<Vec<(usize, Vec<Row>)>> {
+    let row = tx.query_one(
+        "SELECT pg_export_snapshot(), current_setting('lock_timeout')",
+        &[],
+    )?;
+    let (snapshot, lock_timeout): (String, String) = (row.get(0), row.get(1));
+    let groups: [&[usize]; 2] = [&[5], &[6, 7]];
+    let (main_rows, worker_rows) = std::thread::scope(|scope| {
+        let workers: Vec<_> = groups
+            .iter()
+            .map(|group| {
+                let (snapshot, lock_timeout) = (snapshot.clone(), lock_timeout.clone());
+                scope.spawn(move || -> Result<Vec<(usize, Vec<Row>)>> {
+                    let mut client = connect(url)?;
+                    let mut wtx = client
+                        .build_transaction()
+                        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                        .read_only(true)
+                        .start()?;
+                    // Importing the snapshot must come before any query.
+                    wtx.batch_execute(&format!(
+                        "SET TRANSACTION SNAPSHOT {}; SET LOCAL search_path TO pg_catalog; SET LOCAL lock_timeout TO {}",
+                        crate::model::quote_literal(&snapshot),
+                        crate::model::quote_literal(&lock_timeout)
+                    ))?;
+                    let rows = fetch(&mut wtx, schemas, group)?;
+                    wtx.rollback()?;
+                    Ok(rows)
+                })
+            })
+            .collect();
+        let rest: Vec<usize> = all_queries()
+            .into_iter()
+            .filter(|i| !groups.iter().any(|g| g.contains(i)))
+            .collect();
+        let main_rows = fetch(tx, schemas, &rest);
+        let worker_rows: Vec<_> = workers.into_iter().map(|w| w.join()).collect();
+        (main_rows, worker_rows)
+    });
+    let mut rows = main_rows?;
+    for (w, group) in worker_rows.into_iter().zip(groups) {
+        match w {
+            Ok(Ok(r)) => rows.extend(r),
+            // A worker that could not connect or failed: run its share here.
+            _ => rows.extend(fetch(tx, schemas, group)?),
+        }
+    }
+    Ok(rows)
+}
+
+/// Builds the model from the rows of every catalog query.
+#[allow(clippy::too_many_lines)]
+fn build(
+    fetched: Vec<(usize, Vec<Row>)>,
+    managed: &BTreeSet<String>,
+    ignore: &IgnoreRules,
+) -> Result<Catalog> {
+    let mut rows: Vec<Vec<Row>> = (0..CATALOG_QUERIES.len()).map(|_| Vec::new()).collect();
+    for (i, r) in fetched {
+        rows[i] = r;
+    }
+    let mut rows = rows.into_iter();
+    let mut next = move || rows.next().unwrap_or_default();
     let mut cat = Catalog::default();
-    for row in tx.query(include_str!("queries/schemas.sql"), &[])? {
+    for row in next() {
         cat.existing_schemas.insert(row.get(0));
     }
     cat.schema.schemas = managed.clone();
 
-    for row in tx.query(include_str!("queries/extensions.sql"), &[])? {
+    for row in next() {
         let name: String = row.get(0);
         if name == "plpgsql" {
             continue;
@@ -136,7 +248,7 @@ pub fn introspect(
             },
         );
     }
-    for row in tx.query(include_str!("queries/enums.sql"), &[&schemas])? {
+    for row in next() {
         let qn = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
         if ignore.type_(&qn).is_some() {
             continue;
@@ -150,7 +262,7 @@ pub fn introspect(
             },
         );
     }
-    for row in tx.query(include_str!("queries/sequences.sql"), &[&schemas])? {
+    for row in next() {
         let qn = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
         if ignore.sequence(&qn).is_some() {
             continue;
@@ -171,7 +283,7 @@ pub fn introspect(
         );
     }
     let mut by_oid: BTreeMap<i64, QualifiedName> = BTreeMap::new();
-    for row in tx.query(include_str!("queries/tables.sql"), &[&schemas])? {
+    for row in next() {
         let qn = QualifiedName::new(row.get::<_, String>(1), row.get::<_, String>(2));
         if ignore.table(&qn).is_some() {
             continue;
@@ -189,7 +301,7 @@ pub fn introspect(
             },
         );
     }
-    for row in tx.query(include_str!("queries/columns.sql"), &[&schemas])? {
+    for row in next() {
         let Some(qn) = by_oid.get(&row.get::<_, i64>(0)) else {
             continue;
         };
@@ -242,7 +354,7 @@ pub fn introspect(
             });
         }
     }
-    for row in tx.query(include_str!("queries/constraints.sql"), &[&schemas])? {
+    for row in next() {
         let table = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
         let name: String = row.get(2);
         let contype: String = row.get(3);
@@ -306,7 +418,7 @@ pub fn introspect(
             );
         }
     }
-    for row in tx.query(include_str!("queries/indexes.sql"), &[&schemas])? {
+    for row in next() {
         let Some(qn) = by_oid.get(&row.get::<_, i64>(0)).cloned() else {
             continue;
         };
@@ -352,7 +464,7 @@ pub fn introspect(
             );
         }
     }
-    for row in tx.query(include_str!("queries/views.sql"), &[&schemas])? {
+    for row in next() {
         let qn = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
         if ignore.view(&qn).is_some() {
             continue;
@@ -372,7 +484,7 @@ pub fn introspect(
             },
         );
     }
-    for row in tx.query(include_str!("queries/view_dependencies.sql"), &[&schemas])? {
+    for row in next() {
         let view = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
         let on = QualifiedName::new(row.get::<_, String>(2), row.get::<_, String>(3));
         let column: Option<String> = row.get(4);
@@ -390,7 +502,7 @@ pub fn introspect(
             });
         }
     }
-    for row in tx.query(include_str!("queries/type_usage.sql"), &[&schemas])? {
+    for row in next() {
         let table = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
         let column: String = row.get(2);
         let ty = QualifiedName::new(row.get::<_, String>(3), row.get::<_, String>(4));
@@ -411,7 +523,6 @@ pub fn introspect(
     }
     cat.external.sort();
     cat.external.dedup();
-    tx.rollback()?;
     Ok(cat)
 }
 
