@@ -253,6 +253,10 @@ fn main() {
         let intro = time(runs, || {
             introspect::introspect(&mut client, &managed, &ignore).expect("introspect")
         });
+        let intro_concurrent = time(runs, || {
+            introspect::introspect_with(&mut client, Some(&url), &managed, &ignore)
+                .expect("introspect")
+        });
         let load_t = time(runs, || {
             load::load_schema_text(&changed, "changed.yaml", &ignore).expect("load")
         });
@@ -322,7 +326,11 @@ fn main() {
             );
         };
         row("catalog floor (raw catalog queries)", floor);
-        row("introspection", intro);
+        row("introspection (one connection)", intro);
+        row(
+            "introspection (three connections, one snapshot)",
+            intro_concurrent,
+        );
         row("load + validate schema.yaml", load_t);
         row(
             &format!("diff (10% changed, {} changes)", changes.len()),

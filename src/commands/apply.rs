@@ -217,12 +217,7 @@ fn run_saved(
 ) -> Result<ExitStatus> {
     let text = crate::load::read_file(path)?;
     let saved = saved::parse(&text, path)?;
-    let (ignore_path, explicit) = match &global.ignore {
-        Some(p) => (p.as_str(), true),
-        None => ("ignore.yaml", false),
-    };
-    let ignore = crate::load::load_ignore_file(ignore_path, explicit)?
-        .with_history_schema(&global.history_schema);
+    let ignore = super::load_ignore(global)?;
     // The schema file is used for the convergence check and the history
     // record when it is the one the plan was made from.
     let desired = std::fs::read_to_string(&global.schema)

@@ -8,11 +8,7 @@ use crate::plan::{PlanContext, make_plan};
 use std::io::Write;
 
 pub(super) fn run(global: &GlobalArgs, args: &DiffArgs, out: &mut dyn Write) -> Result<ExitStatus> {
-    let (path, explicit) = match &global.ignore {
-        Some(p) => (p.as_str(), true),
-        None => ("ignore.yaml", false),
-    };
-    let ignore = load::load_ignore_file(path, explicit)?;
+    let ignore = super::load_ignore(global)?;
     let old = load::load_schema_file(&args.old, &ignore)?;
     let new = load::load_schema_file(&args.new, &ignore)?;
     let mut existing = old.schema.schemas.clone();

@@ -1,7 +1,7 @@
 //! `reconcile import`: the database's schema as `schema.yaml`.
 
 use super::{ExitStatus, write_out};
-use crate::apply::{SessionOptions, configure_session, parse_duration};
+use crate::apply::parse_duration;
 use crate::cli::{GlobalArgs, ImportArgs};
 use crate::error::{Error, Result};
 use crate::{introspect, load};
@@ -14,26 +14,9 @@ pub(super) fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus> {
-    let lock_timeout = parse_duration(&args.lock_timeout)?;
-    let (ignore_path, explicit) = match &global.ignore {
-        Some(p) => (p.as_str(), true),
-        None => ("ignore.yaml", false),
-    };
-    let ignore =
-        load::load_ignore_file(ignore_path, explicit)?.with_history_schema(&global.history_schema);
-    let Some(url) = &global.database_url else {
-        return Err(Error::Usage(
-            "import needs a database: pass --database-url or set DATABASE_URL".to_string(),
-        ));
-    };
-    let mut client = introspect::connect(url)?;
-    configure_session(
-        &mut client,
-        &SessionOptions {
-            lock_timeout,
-            statement_timeout: None,
-        },
-    )?;
+    parse_duration(&args.lock_timeout)?;
+    let ignore = super::load_ignore(global)?;
+    let (mut client, _) = super::open_reader(global, &args.lock_timeout, "import")?;
     let mut schemas: BTreeSet<String> = args.schemas.iter().cloned().collect();
     if schemas.is_empty() {
         // The schemas schema.yaml declares, when it exists and loads; else every schema there is.

@@ -53,14 +53,42 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
 
 /// Loads `ignore.yaml` and `schema.yaml`; no connection is made before both are valid.
 pub fn load_inputs(global: &GlobalArgs) -> Result<(Desired, IgnoreRules)> {
+    let ignore = load_ignore(global)?;
+    let desired = load::load_schema_file(&global.schema, &ignore)?;
+    Ok((desired, ignore))
+}
+
+/// Loads the ignore rules: `--ignore FILE` (which must exist), else
+/// `ignore.yaml` when present; the history schema is always ignored.
+pub(crate) fn load_ignore(global: &GlobalArgs) -> Result<IgnoreRules> {
     let (path, explicit) = match &global.ignore {
         Some(p) => (p.as_str(), true),
         None => ("ignore.yaml", false),
     };
-    let ignore =
-        load::load_ignore_file(path, explicit)?.with_history_schema(&global.history_schema);
-    let desired = load::load_schema_file(&global.schema, &ignore)?;
-    Ok((desired, ignore))
+    Ok(load::load_ignore_file(path, explicit)?.with_history_schema(&global.history_schema))
+}
+
+/// A read-only session for `command`: connects and bounds lock waits.
+pub(crate) fn open_reader<'a>(
+    global: &'a GlobalArgs,
+    lock_timeout: &str,
+    command: &str,
+) -> Result<(Client, &'a str)> {
+    let lock_timeout = crate::apply::parse_duration(lock_timeout)?;
+    let Some(url) = &global.database_url else {
+        return Err(Error::Usage(format!(
+            "{command} needs a database: pass --database-url or set DATABASE_URL"
+        )));
+    };
+    let mut client = introspect::connect(url)?;
+    crate::apply::configure_session(
+        &mut client,
+        &crate::apply::SessionOptions {
+            lock_timeout,
+            statement_timeout: None,
+        },
+    )?;
+    Ok((client, url))
 }
 
 /// Introspects the database and plans towards `desired`.

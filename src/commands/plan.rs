@@ -1,10 +1,11 @@
 //! `reconcile plan`.
 
-use super::{ExitStatus, load_inputs, plan_database_with, plan_offline, render, write_out};
-use crate::apply::{SessionOptions, configure_session, parse_duration};
+use super::{
+    ExitStatus, load_inputs, open_reader, plan_database_with, plan_offline, render, write_out,
+};
+use crate::apply::parse_duration;
 use crate::cli::{GlobalArgs, PlanArgs};
 use crate::error::{Error, Result};
-use crate::introspect;
 use std::io::Write;
 
 pub(super) fn run(
@@ -13,18 +14,11 @@ pub(super) fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus> {
-    let lock_timeout = parse_duration(&args.lock_timeout)?;
+    parse_duration(&args.lock_timeout)?;
     let (desired, ignore) = load_inputs(global)?;
     let plan = match &global.database_url {
-        Some(url) => {
-            let mut client = introspect::connect(url)?;
-            configure_session(
-                &mut client,
-                &SessionOptions {
-                    lock_timeout,
-                    statement_timeout: None,
-                },
-            )?;
+        Some(_) => {
+            let (mut client, url) = open_reader(global, &args.lock_timeout, "plan")?;
             plan_database_with(
                 &mut client,
                 Some(url),

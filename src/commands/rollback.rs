@@ -15,12 +15,7 @@ pub(super) fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus> {
-    let (ignore_path, explicit) = match &global.ignore {
-        Some(p) => (p.as_str(), true),
-        None => ("ignore.yaml", false),
-    };
-    let ignore =
-        load::load_ignore_file(ignore_path, explicit)?.with_history_schema(&global.history_schema);
+    let ignore = super::load_ignore(global)?;
     let mut client = open_session(
         global,
         &args.lock_timeout,

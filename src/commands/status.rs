@@ -1,12 +1,11 @@
 //! `reconcile status`: fresh, unmanaged-in-sync, unmanaged-drifted,
 //! managed-in-sync or managed-drifted, with a drift summary.
 
-use super::{ExitStatus, load_inputs, plan_database_with, write_out};
-use crate::apply::{SessionOptions, configure_session, parse_duration};
+use super::{ExitStatus, load_inputs, open_reader, plan_database_with, write_out};
+use crate::apply::parse_duration;
 use crate::cli::{Format, GlobalArgs, StatusArgs};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::history;
-use crate::introspect;
 use std::io::Write;
 
 pub(super) fn run(
@@ -14,21 +13,9 @@ pub(super) fn run(
     args: &StatusArgs,
     out: &mut dyn Write,
 ) -> Result<ExitStatus> {
-    let lock_timeout = parse_duration(&args.lock_timeout)?;
+    parse_duration(&args.lock_timeout)?;
     let (desired, ignore) = load_inputs(global)?;
-    let Some(url) = &global.database_url else {
-        return Err(Error::Usage(
-            "status needs a database: pass --database-url or set DATABASE_URL".to_string(),
-        ));
-    };
-    let mut client = introspect::connect(url)?;
-    configure_session(
-        &mut client,
-        &SessionOptions {
-            lock_timeout,
-            statement_timeout: None,
-        },
-    )?;
+    let (mut client, url) = open_reader(global, &args.lock_timeout, "status")?;
     let (plan, catalog) = plan_database_with(
         &mut client,
         Some(url),
