@@ -167,7 +167,13 @@ fn try_binary(args: &[&str], dir: &std::path::Path) -> Result<(Duration, f64), S
     let elapsed = t.elapsed();
     let stderr = String::from_utf8_lossy(&out.stderr);
     if !matches!(out.status.code(), Some(0 | 2)) {
-        return Err(stderr.lines().next().unwrap_or_default().chars().take(200).collect());
+        return Err(stderr
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .take(200)
+            .collect());
     }
     let kb: f64 = stderr
         .lines()
@@ -189,12 +195,20 @@ fn load_sql(url: &str, desired: &load::Desired) {
         ..Default::default()
     };
     let existing: BTreeSet<String> = std::iter::once("public".to_string()).collect();
-    let plan = plan::make_plan(&current, &desired.schema, &existing, &[], PlanContext::default())
-        .expect("plan from empty");
+    let plan = plan::make_plan(
+        &current,
+        &desired.schema,
+        &existing,
+        &[],
+        PlanContext::default(),
+    )
+    .expect("plan from empty");
     let mut client = Client::connect(url, NoTls).expect("connect");
     for step in &plan.steps {
         if let Some(path) = plan.search_path(step) {
-            client.batch_execute(&format!("SET search_path TO {path}")).expect("search_path");
+            client
+                .batch_execute(&format!("SET search_path TO {path}"))
+                .expect("search_path");
         }
         for q in &step.sql {
             client.batch_execute(q).expect("load schema SQL");
@@ -254,13 +268,23 @@ fn main() {
         eprintln!("N = {n}: {objects} objects; applying from empty...");
         // `apply` of the whole schema into an empty database (one transaction).
         let apply = try_binary(
-            &["apply", "--yes", "--lock-timeout", "1min", "--database-url", &url],
+            &[
+                "apply",
+                "--yes",
+                "--lock-timeout",
+                "1min",
+                "--database-url",
+                &url,
+            ],
             dir.path(),
         );
         if apply.is_err() {
             admin
-                .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE); CREATE DATABASE {name}"))
-                .expect("recreate");
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .expect("drop");
+            admin
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .expect("create");
             eprintln!("  apply failed; loading the schema's SQL statement by statement instead");
             load_sql(&url, &desired);
         }
@@ -369,7 +393,10 @@ fn main() {
         match &apply {
             Ok((t, _)) => row("`apply` from empty (process, one transaction)", *t),
             Err(e) => {
-                let _ = writeln!(table, "| {n} | {objects} | `apply` from empty (process, one transaction) | failed: {e} | |");
+                let _ = writeln!(
+                    table,
+                    "| {n} | {objects} | `apply` from empty (process, one transaction) | failed: {e} | |"
+                );
             }
         }
         let apply_mem = apply.as_ref().map_or(0.0, |(_, m)| *m);
