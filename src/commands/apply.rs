@@ -111,9 +111,9 @@ pub(super) fn execute(
     let start = Instant::now();
     let outcome = run_steps(client, plan).and_then(|()| match job.desired {
         Some(desired) => {
-            let (after, catalog) = plan_database(client, desired, job.ignore, job.source, guard.lock_timeout)?;
+            let (after, _) = plan_database(client, desired, job.ignore, job.source, guard.lock_timeout)?;
             if after.is_empty() {
-                Ok(Some(fingerprint(&catalog.schema)))
+                Ok(after.context.fingerprint.clone())
             } else {
                 Err(Error::Database(format!(
                     "applied {} step(s), but the database still differs from {}; remaining plan:\n{}",

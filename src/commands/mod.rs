@@ -112,13 +112,13 @@ pub fn plan_database_with(
     source: &str,
     lock_timeout: &str,
 ) -> Result<(Plan, Catalog)> {
-    let catalog = introspect::introspect_with(client, url, &desired.schema.schemas, ignore)?;
-    let mut want = desired.schema.clone();
-    introspect::align_view_queries(client, &mut want, &catalog.schema)?;
+    let mut catalog = introspect::introspect_with(client, url, &desired.schema.schemas, ignore)?;
+    let fingerprint = fingerprint(&catalog.schema);
+    introspect::align_view_queries(client, &desired.schema, &mut catalog.schema)?;
     let context = PlanContext {
         source: Some(source.to_string()),
         source_hash: Some(desired.source_hash.clone()),
-        fingerprint: Some(fingerprint(&catalog.schema)),
+        fingerprint: Some(fingerprint),
         unmanaged_schemas: catalog
             .existing_schemas
             .iter()
@@ -131,7 +131,7 @@ pub fn plan_database_with(
     };
     let plan = make_plan(
         &catalog.schema,
-        &want,
+        &desired.schema,
         &catalog.existing_schemas,
         &catalog.external,
         context,

@@ -526,14 +526,15 @@ fn build(
     Ok(cat)
 }
 
-/// Makes desired view queries that PostgreSQL reads the same way as the
-/// live ones compare equal: each differing query is created as a temporary
-/// view in a transaction that is rolled back, and its `pg_get_viewdef()`
-/// compared with the live view's.
+/// Makes live view queries that PostgreSQL reads the same way as the desired
+/// ones compare equal: each differing desired query is created as a
+/// temporary view in a transaction that is rolled back, and its
+/// `pg_get_viewdef()` compared with the live view's; where they match, the
+/// live view takes the desired canonical text. Compute the fingerprint first.
 pub fn align_view_queries(
     client: &mut Client,
-    desired: &mut Schema,
-    current: &Schema,
+    desired: &Schema,
+    current: &mut Schema,
 ) -> Result<()> {
     let candidates: Vec<QualifiedName> = desired
         .views
@@ -566,14 +567,15 @@ pub fn align_view_queries(
     };
     tx.rollback()?;
     for (qn, text) in candidates.iter().zip(texts) {
-        let (Some(view), Some(live)) = (desired.views.get_mut(qn), current.views.get(qn)) else {
+        let (Some(view), Some(live)) = (desired.views.get(qn), current.views.get_mut(qn)) else {
             continue;
         };
         if let Some(text) = text
             && let Ok(canon) = normalize::query(&text, &qn.schema)
             && canon.canonical == live.query.canonical
         {
-            view.query.canonical.clone_from(&live.query.canonical);
+            // PostgreSQL reads both the same way: let them compare equal.
+            live.query.canonical.clone_from(&view.query.canonical);
         }
     }
     Ok(())

@@ -186,10 +186,25 @@ pub struct Plan {
 
 /// Hex fingerprint of a model: covers every managed object.
 pub fn fingerprint(schema: &Schema) -> String {
+    /// Feeds serialized bytes straight into the hash (no copy of the model as text).
+    struct Hasher(sha2::Sha256);
+    impl std::io::Write for Hasher {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            sha2::Digest::update(&mut self.0, buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut hasher = Hasher(<sha2::Sha256 as sha2::Digest>::new());
     // Every key of the model serializes as a string, so this cannot fail;
     // should it ever, the Debug form still covers every field.
-    let json = serde_json::to_string(schema).unwrap_or_else(|_| format!("{schema:?}"));
-    crate::load::sha256_hex(json.as_bytes())
+    if serde_json::to_writer(&mut hasher, schema).is_err() {
+        return crate::load::sha256_hex(format!("{schema:?}").as_bytes());
+    }
+    let digest = sha2::Digest::finalize(hasher.0);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Computes the plan from `current` to `desired`.
