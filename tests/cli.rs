@@ -403,7 +403,7 @@ fn sigterm_cancels_the_running_statement_and_rolls_back() {
         .expect("spawn");
     // Wait until the apply is blocked on the lock.
     let start = std::time::Instant::now();
-    while !db.query_bool("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = 'reconcile' AND wait_event_type = 'Lock')") {
+    while !db.query_bool("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = 'reconcile' AND datname = current_database() AND wait_event_type = 'Lock')") {
         assert!(start.elapsed() < std::time::Duration::from_secs(20), "apply never waited on the lock");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }

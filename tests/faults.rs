@@ -63,7 +63,7 @@ fn wait_for_blocked_apply(db: &TestDb) -> i32 {
         let row = db
             .client()
             .query_opt(
-                "SELECT pid FROM pg_stat_activity WHERE application_name = 'reconcile' AND wait_event_type = 'Lock'",
+                "SELECT pid FROM pg_stat_activity WHERE application_name = 'reconcile' AND datname = current_database() AND wait_event_type = 'Lock'",
                 &[],
             )
             .expect("query");
@@ -235,7 +235,7 @@ fn killing_reconcile_at_each_transactional_step_changes_nothing() {
         // The server ends the orphaned session and rolls its transaction back.
         let start = Instant::now();
         while db.query_bool(
-            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = 'reconcile')",
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = 'reconcile' AND datname = current_database())",
         ) {
             assert!(
                 start.elapsed() < Duration::from_secs(20),
