@@ -690,87 +690,82 @@ impl Differ<'_> {
                 });
             }
         }
-        // Constraints: a dropped one and an added one with the same definition
-        // is a rename (e.g. `customers_pkey` after the table became `clients`).
-        let mut dropped: Vec<&Constraint> = have
-            .constraints
-            .values()
-            .filter(|c| {
-                want.constraints
-                    .get(&c.name)
-                    .is_none_or(|w| w.kind != c.kind)
-            })
-            .collect();
-        for c in want.constraints.values() {
-            if have.constraints.get(&c.name) == Some(c) {
-                continue;
-            }
-            if let Some(h) = have.constraints.get(&c.name)
-                && h.kind == c.kind
-                && !h.validated
-            {
+        // Constraints and indexes: a dropped one and an added one with the
+        // same definition is a rename (e.g. `customers_pkey` after the table
+        // became `clients`).
+        let constraints = match_by_name(&have.constraints, &want.constraints, |a, b| {
+            a.kind == b.kind
+        });
+        for (from, to) in constraints.renamed {
+            self.changes.push(Change::RenameConstraint {
+                table: qn.clone(),
+                from: from.name.clone(),
+                to: to.name.clone(),
+            });
+        }
+        for (old, new) in constraints.changed {
+            if old.kind == new.kind && !old.validated {
+                // Same definition, left NOT VALID: only validate it.
                 self.changes.push(Change::ValidateConstraint {
                     table: qn.clone(),
-                    name: c.name.clone(),
+                    name: new.name.clone(),
                 });
-                continue;
-            }
-            if !have.constraints.contains_key(&c.name)
-                && let Some(pos) = dropped
-                    .iter()
-                    .position(|d| d.kind == c.kind && !want.constraints.contains_key(&d.name))
-            {
-                let old = dropped.remove(pos);
-                self.changes.push(Change::RenameConstraint {
+            } else {
+                self.changes.push(Change::DropConstraint {
                     table: qn.clone(),
-                    from: old.name.clone(),
-                    to: c.name.clone(),
+                    constraint: old.clone(),
                 });
-                continue;
+                self.changes.push(Change::AddConstraint {
+                    table: qn.clone(),
+                    constraint: new.clone(),
+                    existing_table: true,
+                });
             }
+        }
+        for c in constraints.added {
             self.changes.push(Change::AddConstraint {
                 table: qn.clone(),
                 constraint: c.clone(),
                 existing_table: true,
             });
         }
-        for c in dropped {
+        for c in constraints.dropped {
             self.changes.push(Change::DropConstraint {
                 table: qn.clone(),
                 constraint: c.clone(),
             });
         }
-        let mut dropped: Vec<&Index> = have
-            .indexes
-            .values()
-            .filter(|i| want.indexes.get(&i.name) != Some(*i))
-            .collect();
-        for i in want.indexes.values() {
-            if have.indexes.get(&i.name) == Some(i) {
-                continue;
-            }
-            if !have.indexes.contains_key(&i.name)
-                && let Some(pos) = dropped.iter().position(|d| {
-                    let mut same = (*d).clone();
-                    same.name.clone_from(&i.name);
-                    same == *i && !want.indexes.contains_key(&d.name)
-                })
-            {
-                let old = dropped.remove(pos);
-                self.changes.push(Change::RenameIndex {
-                    table: qn.clone(),
-                    from: old.name.clone(),
-                    to: i.name.clone(),
-                });
-                continue;
-            }
+        let indexes = match_by_name(&have.indexes, &want.indexes, |a, b| {
+            let mut same = a.clone();
+            same.name.clone_from(&b.name);
+            same == *b
+        });
+        for (from, to) in indexes.renamed {
+            self.changes.push(Change::RenameIndex {
+                table: qn.clone(),
+                from: from.name.clone(),
+                to: to.name.clone(),
+            });
+        }
+        for (old, new) in indexes.changed {
+            self.changes.push(Change::DropIndex {
+                table: qn.clone(),
+                index: old.clone(),
+            });
+            self.changes.push(Change::CreateIndex {
+                table: qn.clone(),
+                index: new.clone(),
+                existing_table: true,
+            });
+        }
+        for i in indexes.added {
             self.changes.push(Change::CreateIndex {
                 table: qn.clone(),
                 index: i.clone(),
                 existing_table: true,
             });
         }
-        for i in dropped {
+        for i in indexes.dropped {
             self.changes.push(Change::DropIndex {
                 table: qn.clone(),
                 index: i.clone(),
@@ -982,6 +977,46 @@ impl Differ<'_> {
         }
         format!("change column {table}.{column}")
     }
+}
+
+/// How two name-keyed maps differ.
+struct Matched<'a, T> {
+    added: Vec<&'a T>,
+    dropped: Vec<&'a T>,
+    /// Same name, different definition: (current, desired).
+    changed: Vec<(&'a T, &'a T)>,
+    /// A dropped one and an added one that `same` calls equal: (current, desired).
+    renamed: Vec<(&'a T, &'a T)>,
+}
+
+/// Matches objects by name; an unmatched current object that is the same as
+/// an unmatched desired one (apart from the name) is a rename.
+fn match_by_name<'a, T: PartialEq>(
+    have: &'a BTreeMap<String, T>,
+    want: &'a BTreeMap<String, T>,
+    same: impl Fn(&T, &T) -> bool,
+) -> Matched<'a, T> {
+    let mut m = Matched {
+        added: Vec::new(),
+        dropped: have
+            .iter()
+            .filter(|(k, _)| !want.contains_key(*k))
+            .map(|(_, v)| v)
+            .collect(),
+        changed: Vec::new(),
+        renamed: Vec::new(),
+    };
+    for (name, w) in want {
+        match have.get(name) {
+            Some(h) if h == w => {}
+            Some(h) => m.changed.push((h, w)),
+            None => match m.dropped.iter().position(|d| same(d, w)) {
+                Some(pos) => m.renamed.push((m.dropped.remove(pos), w)),
+                None => m.added.push(w),
+            },
+        }
+    }
+    m
 }
 
 fn rename_in_constraint(kind: &mut ConstraintKind, old: &str, new: &str) {
