@@ -9,6 +9,7 @@ use crate::model::{
     Column, Constraint, ConstraintKind, Enum, Extension, Index, IndexKey, QualifiedName, Schema,
     Sequence, Table, View,
 };
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A column whose enum type is swapped, with the default to restore.
@@ -214,7 +215,7 @@ pub fn diff(
 ) -> Result<Vec<Change>, Refusal> {
     let mut d = Differ {
         changes: Vec::new(),
-        current: current.clone(),
+        current: Cow::Borrowed(current),
         desired,
         touched_columns: BTreeSet::new(),
         touched_relations: BTreeSet::new(),
@@ -237,8 +238,9 @@ pub fn diff(
 
 struct Differ<'a> {
     changes: Vec<Change>,
-    /// The current schema, with planned renames applied as they are found.
-    current: Schema,
+    /// The current schema, with planned renames applied as they are found
+    /// (copied only when a rename hint applies).
+    current: Cow<'a, Schema>,
     desired: &'a Schema,
     /// Columns whose stored type changes or that are dropped/recreated.
     touched_columns: BTreeSet<(QualifiedName, String)>,
@@ -282,7 +284,8 @@ impl Differ<'_> {
             if let Some(old) = &table.renamed_from {
                 let old_qn = QualifiedName::new(&qn.schema, old);
                 if !self.current.tables.contains_key(qn)
-                    && let Some(mut cur) = self.current.tables.remove(&old_qn)
+                    && self.current.tables.contains_key(&old_qn)
+                    && let Some(mut cur) = self.current.to_mut().tables.remove(&old_qn)
                 {
                     cur.name = qn.clone();
                     for c in cur.constraints.values_mut() {
@@ -292,7 +295,7 @@ impl Differ<'_> {
                             fk.ref_table = qn.clone();
                         }
                     }
-                    self.current.tables.insert(qn.clone(), cur);
+                    self.current.to_mut().tables.insert(qn.clone(), cur);
                     self.rename_relation_references(&old_qn, qn);
                     self.changes.push(Change::RenameTable {
                         from: old_qn,
@@ -316,7 +319,7 @@ impl Differ<'_> {
             }
         }
         for (qn, old, new) in column_renames {
-            if let Some(cur) = self.current.tables.get_mut(&qn) {
+            if let Some(cur) = self.current.to_mut().tables.get_mut(&qn) {
                 for c in &mut cur.columns {
                     if c.name == old {
                         c.name.clone_from(&new);
@@ -350,7 +353,7 @@ impl Differ<'_> {
     }
 
     fn rename_relation_references(&mut self, old: &QualifiedName, new: &QualifiedName) {
-        for t in self.current.tables.values_mut() {
+        for t in self.current.to_mut().tables.values_mut() {
             for c in t.constraints.values_mut() {
                 if let ConstraintKind::ForeignKey(fk) = &mut c.kind
                     && fk.ref_table == *old
@@ -359,7 +362,7 @@ impl Differ<'_> {
                 }
             }
         }
-        for v in self.current.views.values_mut() {
+        for v in self.current.to_mut().views.values_mut() {
             if v.depends_on.remove(old) {
                 v.depends_on.insert(new.clone());
             }
@@ -371,7 +374,7 @@ impl Differ<'_> {
     }
 
     fn rename_column_references(&mut self, table: &QualifiedName, old: &str, new: &str) {
-        for t in self.current.tables.values_mut() {
+        for t in self.current.to_mut().tables.values_mut() {
             for c in t.constraints.values_mut() {
                 if let ConstraintKind::ForeignKey(fk) = &mut c.kind
                     && fk.ref_table == *table
@@ -384,7 +387,7 @@ impl Differ<'_> {
                 }
             }
         }
-        for v in self.current.views.values_mut() {
+        for v in self.current.to_mut().views.values_mut() {
             if v.column_deps.remove(&(table.clone(), old.to_string())) {
                 v.column_deps.insert((table.clone(), new.to_string()));
             }
@@ -538,14 +541,15 @@ impl Differ<'_> {
     }
 
     fn tables(&mut self) {
-        let current = std::mem::take(&mut self.current.tables);
+        // Moved out (not copied) while the table diffs push changes.
+        let current = std::mem::replace(&mut self.current, Cow::Owned(Schema::default()));
         for (qn, want) in &self.desired.tables {
-            match current.get(qn) {
+            match current.tables.get(qn) {
                 None => self.create_table(want),
                 Some(have) => self.alter_table(have, want),
             }
         }
-        for (qn, have) in &current {
+        for (qn, have) in &current.tables {
             if self.desired.tables.contains_key(qn) {
                 continue;
             }
@@ -566,7 +570,7 @@ impl Differ<'_> {
         }
         // Foreign keys whose referenced key is dropped or rebuilt must go first
         // and come back after.
-        self.current.tables = current;
+        self.current = current;
         self.rebuild_dependent_foreign_keys();
     }
 
