@@ -4,6 +4,8 @@
 //! neutral [`model`]; [`introspect`] reads the live database into the same
 //! model; [`diff`] compares the two into a list of changes; [`plan`] turns the
 //! changes into ordered SQL steps with hazards; [`apply`] runs them.
+//! Around it: [`connect`] opens connections (TLS, `sslmode`), [`history`]
+//! records applies, [`commands`] and [`cli`] are the command line.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
