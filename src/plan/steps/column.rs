@@ -1,0 +1,214 @@
+//! `ALTER COLUMN`: type, nullability (online), default, identity, serial.
+
+use super::*;
+
+/// Name of the temporary check that proves a column has no NULLs.
+pub(super) fn not_null_check_name(table: &QualifiedName, column: &str) -> String {
+    let mut name = format!("{}_{column}_not_null", table.name);
+    while name.len() > 63 {
+        name.remove(0);
+    }
+    name
+}
+
+#[allow(clippy::too_many_lines)]
+pub(super) fn alter_column(
+    table: &QualifiedName,
+    from: &Column,
+    to: &Column,
+    desired: &Schema,
+) -> Vec<Step> {
+    let t = table.sql();
+    let col = quote_ident(&to.name);
+    let mut sql = Vec::new();
+    let mut hazards = Vec::new();
+    let type_changed = from.ty.sql != to.ty.sql || from.collation != to.collation;
+    let identity_changed = from.identity != to.identity;
+    if from.default.is_some() && (to.default.is_none() || type_changed) {
+        sql.push(format!("ALTER TABLE {t} ALTER COLUMN {col} DROP DEFAULT"));
+    }
+    if from.identity.is_some() && to.identity.is_none() {
+        sql.push(format!("ALTER TABLE {t} ALTER COLUMN {col} DROP IDENTITY"));
+    }
+    if type_changed {
+        let collate = to
+            .collation
+            .as_ref()
+            .map(|c| format!(" COLLATE {}", quote_ident(c)))
+            .unwrap_or_default();
+        // A generated column is recomputed; PostgreSQL refuses USING for it.
+        let using = if to.generated.is_some() {
+            String::new()
+        } else {
+            format!(" USING {col}::{}", to.ty.sql)
+        };
+        sql.push(format!(
+            "ALTER TABLE {t} ALTER COLUMN {col} TYPE {}{collate}{using}",
+            to.ty.sql
+        ));
+        let change = classify_type_change(&from.ty.sql, &to.ty.sql);
+        if change.may_lose_data {
+            hazards.push(data_loss(format!(
+                "changes {table}.{} from {} to {}, which can cut or refuse values",
+                to.name, from.ty.sql, to.ty.sql
+            )));
+        }
+        if change.rewrites {
+            hazards.push(Hazard::new(
+                HazardKind::TableRewrite,
+                format!("rewrites {table} (and its indexes) to change the column type"),
+            ));
+        } else if from.collation != to.collation {
+            hazards.push(Hazard::new(
+                HazardKind::LongLock,
+                format!(
+                    "rebuilds the indexes of {table} that use the column, under an exclusive lock"
+                ),
+            ));
+        }
+    }
+    if from.not_null && !to.not_null && to.identity.is_none() {
+        sql.push(format!("ALTER TABLE {t} ALTER COLUMN {col} DROP NOT NULL"));
+    }
+    // SET NOT NULL scans the table under an exclusive lock. Unless the table
+    // is rewritten anyway, prove it with a NOT VALID check validated after
+    // the transaction (writes continue); SET NOT NULL then skips the scan.
+    // A new primary key over the column scans the table anyway.
+    let in_primary_key = desired.tables.get(table).is_some_and(|t| {
+        t.constraints.values().any(|c| {
+            matches!(&c.kind, ConstraintKind::PrimaryKey { columns } if columns.contains(&to.name))
+        })
+    });
+    let online_not_null =
+        !from.not_null && to.not_null && !type_changed && to.identity.is_none() && !in_primary_key;
+    let check_name = not_null_check_name(table, &to.name);
+    if online_not_null {
+        sql.push(format!(
+            "ALTER TABLE {t} ADD CONSTRAINT {} CHECK ({col} IS NOT NULL) NOT VALID",
+            quote_ident(&check_name)
+        ));
+    } else if !from.not_null && to.not_null {
+        sql.push(format!("ALTER TABLE {t} ALTER COLUMN {col} SET NOT NULL"));
+        hazards.push(Hazard::new(
+            HazardKind::LongLock,
+            format!("scans {table} under an exclusive lock to check for NULLs"),
+        ));
+    }
+    if let Some(d) = &to.default
+        && (from.default.as_ref() != Some(d) || type_changed)
+    {
+        sql.push(format!(
+            "ALTER TABLE {t} ALTER COLUMN {col} SET DEFAULT {}",
+            d.sql
+        ));
+    }
+    match (from.identity, to.identity) {
+        (None, Some(i)) => {
+            sql.push(format!(
+                "ALTER TABLE {t} ALTER COLUMN {col} ADD GENERATED {} AS IDENTITY",
+                i.sql()
+            ));
+            // Start after the values already stored, so inserts do not collide.
+            sql.push(format!(
+                "SELECT setval(pg_get_serial_sequence({}, {}), coalesce(max({col}), 0) + 1, false) FROM {t}",
+                quote_literal(&t),
+                quote_literal(&to.name)
+            ));
+        }
+        (Some(a), Some(b)) if a != b => {
+            sql.push(format!(
+                "ALTER TABLE {t} ALTER COLUMN {col} SET GENERATED {}",
+                if b == Identity::Always {
+                    "ALWAYS"
+                } else {
+                    "BY DEFAULT"
+                }
+            ));
+        }
+        _ => {}
+    }
+    let _ = identity_changed;
+    match (from.ty.serial, to.ty.serial) {
+        (Some(_), None) if to.default.is_none() && from.default.is_none() => {
+            sql.push(format!("ALTER TABLE {t} ALTER COLUMN {col} DROP DEFAULT"));
+        }
+        (None, Some(_)) => {
+            let seq = sibling(table, &format!("{}_{}_seq", table.name, to.name));
+            sql.push(format!(
+                "CREATE SEQUENCE {} AS {} OWNED BY {t}.{col}",
+                seq.sql(),
+                to.ty.sql
+            ));
+            sql.push(format!(
+                "ALTER TABLE {t} ALTER COLUMN {col} SET DEFAULT nextval({}::regclass)",
+                quote_literal(&seq.sql())
+            ));
+            sql.push(format!(
+                "SELECT setval({}, coalesce(max({col}), 0) + 1, false) FROM {t}",
+                quote_literal(&seq.sql())
+            ));
+        }
+        _ => {}
+    }
+    let names = table_columns(desired, table);
+    let key = ObjectKey::Column(table.clone(), to.name.clone());
+    let mut step = Step::new(
+        Action::Alter,
+        key.clone(),
+        format!("alter column {table}.{}", to.name),
+        sql,
+        Phase::AlterColumn,
+    )
+    .creates([key.clone()])
+    .needs_new(
+        column_needs(to, table, &names)
+            .into_iter()
+            .filter(|k| *k != key),
+    );
+    if type_changed {
+        step = step.drops([key.clone()]);
+        // Off a user type: before that type is dropped or swapped.
+        let old_type = type_key(&from.ty);
+        if old_type != type_key(&to.ty) {
+            step = step.needs_old(old_type);
+        }
+    }
+    step.hazards = hazards;
+    if online_not_null {
+        step = step.creates([ObjectKey::Constraint(table.clone(), check_name.clone())]);
+    }
+    let mut steps = vec![step];
+    if online_not_null {
+        let mut finish = Step::new(
+            Action::Alter,
+            key.clone(),
+            format!("set not null on {table}.{} (validated check)", to.name),
+            vec![
+                format!(
+                    "ALTER TABLE {t} VALIDATE CONSTRAINT {}",
+                    quote_ident(&check_name)
+                ),
+                format!("ALTER TABLE {t} ALTER COLUMN {col} SET NOT NULL"),
+                format!(
+                    "ALTER TABLE {t} DROP CONSTRAINT {}",
+                    quote_ident(&check_name)
+                ),
+            ],
+            Phase::Validate,
+        )
+        .needs_new([key]);
+        finish.transactional = false;
+        finish.hazards = vec![
+            Hazard::new(
+                HazardKind::LongLock,
+                format!("scans {table} to check for NULLs (writes continue)"),
+            ),
+            Hazard::new(
+                HazardKind::NotTransactional,
+                "runs after the transaction; if rows hold NULLs it fails and the column stays nullable",
+            ),
+        ];
+        steps.push(finish);
+    }
+    steps
+}

@@ -1,0 +1,131 @@
+//! What each step needs to exist (in its old or new state), for ordering.
+
+use super::*;
+
+/// The type key a column type depends on, if it is a user type.
+pub(super) fn type_key(ty: &SqlType) -> Option<ObjectKey> {
+    let base = ty.sql.trim_end_matches("[]");
+    let base = base.split('(').next().unwrap_or(base);
+    if !base.contains('.') {
+        return None;
+    }
+    match split_name(base).ok()?.as_slice() {
+        [s, n] => Some(ObjectKey::Type(QualifiedName::new(s.clone(), n.clone()))),
+        _ => None,
+    }
+}
+
+/// Columns and sequences an expression in `table` reads.
+pub(super) fn expr_needs(
+    expr: &SqlExpr,
+    table: &QualifiedName,
+    columns: &[String],
+    out: &mut Vec<ObjectKey>,
+) {
+    if let Ok(refs) = normalize::expr_references(&expr.sql) {
+        for c in columns {
+            if refs.identifiers.contains(c) {
+                out.push(ObjectKey::Column(table.clone(), c.clone()));
+            }
+        }
+        for seq in &refs.sequences {
+            if let Ok(parts) = split_name(seq) {
+                let qn = match parts.as_slice() {
+                    [n] => QualifiedName::new(&table.schema, n),
+                    [s, n] => QualifiedName::new(s, n),
+                    _ => continue,
+                };
+                out.push(ObjectKey::Sequence(qn));
+            }
+        }
+    }
+}
+
+pub(super) fn column_needs(
+    col: &Column,
+    table: &QualifiedName,
+    columns: &[String],
+) -> Vec<ObjectKey> {
+    let mut out = vec![ObjectKey::Relation(table.clone())];
+    out.extend(type_key(&col.ty));
+    for e in col.default.iter().chain(&col.generated) {
+        expr_needs(e, table, columns, &mut out);
+    }
+    out
+}
+
+pub(super) fn constraint_needs(
+    table: &QualifiedName,
+    c: &Constraint,
+    model: &Schema,
+) -> Vec<ObjectKey> {
+    let mut out = vec![ObjectKey::Relation(table.clone())];
+    for col in c.kind.columns() {
+        out.push(ObjectKey::Column(table.clone(), col.clone()));
+    }
+    match &c.kind {
+        ConstraintKind::Check { expr } => {
+            let columns: Vec<String> = model
+                .tables
+                .get(table)
+                .map(|t| t.columns.iter().map(|c| c.name.clone()).collect())
+                .unwrap_or_default();
+            expr_needs(expr, table, &columns, &mut out);
+        }
+        ConstraintKind::ForeignKey(fk) => {
+            out.push(ObjectKey::Relation(fk.ref_table.clone()));
+            for col in &fk.ref_columns {
+                out.push(ObjectKey::Column(fk.ref_table.clone(), col.clone()));
+            }
+            if let Some(target) = model.tables.get(&fk.ref_table) {
+                let mut wanted = fk.ref_columns.clone();
+                wanted.sort();
+                for k in target.constraints.values() {
+                    if k.kind.key_columns().as_ref() == Some(&wanted) {
+                        out.push(ObjectKey::Constraint(fk.ref_table.clone(), k.name.clone()));
+                    }
+                }
+                for i in target.indexes.values() {
+                    if i.key_columns().as_ref() == Some(&wanted) {
+                        out.push(ObjectKey::Index(fk.ref_table.clone(), i.name.clone()));
+                    }
+                }
+            }
+        }
+        ConstraintKind::PrimaryKey { .. } | ConstraintKind::Unique { .. } => {}
+    }
+    out
+}
+
+pub(super) fn index_needs(table: &QualifiedName, index: &Index, model: &Schema) -> Vec<ObjectKey> {
+    let mut out = vec![ObjectKey::Relation(table.clone())];
+    let columns: Vec<String> = model
+        .tables
+        .get(table)
+        .map(|t| t.columns.iter().map(|c| c.name.clone()).collect())
+        .unwrap_or_default();
+    for k in &index.keys {
+        match k {
+            IndexKey::Column(c) => out.push(ObjectKey::Column(table.clone(), c.clone())),
+            IndexKey::Expr(e) => expr_needs(e, table, &columns, &mut out),
+        }
+    }
+    for c in &index.include {
+        out.push(ObjectKey::Column(table.clone(), c.clone()));
+    }
+    if let Some(p) = &index.predicate {
+        expr_needs(p, table, &columns, &mut out);
+    }
+    out
+}
+
+pub(super) fn view_needs(v: &View) -> Vec<ObjectKey> {
+    let mut out = vec![ObjectKey::Schema(v.name.schema.clone())];
+    out.extend(v.depends_on.iter().map(|r| ObjectKey::Relation(r.clone())));
+    out.extend(
+        v.column_deps
+            .iter()
+            .map(|(t, c)| ObjectKey::Column(t.clone(), c.clone())),
+    );
+    out
+}
