@@ -89,8 +89,11 @@ fn workdir(schema: &str) -> tempfile::TempDir {
     dir
 }
 
-#[test]
-fn terminating_the_apply_at_each_transactional_step_changes_nothing() {
+/// For each transactional step in turn: blocks the apply at that step (a
+/// lock held on its table), interrupts it with `interrupt`, releases the
+/// lock, and checks that the database is exactly as before, the rows are
+/// kept and a rerun converges.
+fn interrupt_at_each_transactional_step(interrupt: impl Fn(&TestDb, Child, i32, &str)) {
     for table in ["t1", "t2", "t3"] {
         let db = TestDb::new();
         db.execute(BEFORE);
@@ -102,19 +105,25 @@ fn terminating_the_apply_at_each_transactional_step_changes_nothing() {
             .expect("lock");
         let child = spawn_apply(dir.path(), &db.url, &[]);
         let pid = wait_for_blocked_apply(&db);
-        db.client()
-            .execute("SELECT pg_terminate_backend($1)", &[&pid])
-            .expect("terminate");
-        let out = child.wait_with_output().expect("wait");
-        assert_ne!(out.status.code(), Some(0), "{table}: the apply must fail");
+        interrupt(&db, child, pid, table);
         tx.rollback().expect("release");
+        // The server ends an orphaned session and rolls its transaction back.
+        let start = Instant::now();
+        while db.query_bool(
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = 'reconcile' AND datname = current_database())",
+        ) {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "{table}: the interrupted session stayed"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
         assert_eq!(
             fingerprint(&db, DESIRED),
             before,
             "{table}: the database changed"
         );
         assert!(db.query_bool("SELECT (SELECT count(*) FROM t1) + (SELECT count(*) FROM t4) = 2"));
-        // A rerun converges.
         let out = spawn_apply(dir.path(), &db.url, &[])
             .wait_with_output()
             .expect("rerun");
@@ -127,6 +136,25 @@ fn terminating_the_apply_at_each_transactional_step_changes_nothing() {
         let (desired, ignore) = load(DESIRED, None);
         assert!(db.plan(&desired, &ignore).expect("plan").is_empty());
     }
+}
+
+#[test]
+fn terminating_the_apply_at_each_transactional_step_changes_nothing() {
+    interrupt_at_each_transactional_step(|db, child, pid, table| {
+        db.client()
+            .execute("SELECT pg_terminate_backend($1)", &[&pid])
+            .expect("terminate");
+        let out = child.wait_with_output().expect("wait");
+        assert_ne!(out.status.code(), Some(0), "{table}: the apply must fail");
+    });
+}
+
+#[test]
+fn killing_reconcile_at_each_transactional_step_changes_nothing() {
+    interrupt_at_each_transactional_step(|_, mut child, _, _| {
+        child.kill().expect("SIGKILL");
+        let _ = child.wait();
+    });
 }
 
 #[test]
@@ -214,50 +242,4 @@ fn eight_applies_at_once_serialise_and_converge() {
     );
     let failed = db.query_i64("SELECT count(*) FROM reconcile.history WHERE outcome <> 'success'");
     assert_eq!(failed, 0, "no apply failed half-way");
-}
-
-#[test]
-fn killing_reconcile_at_each_transactional_step_changes_nothing() {
-    for table in ["t1", "t2", "t3"] {
-        let db = TestDb::new();
-        db.execute(BEFORE);
-        let before = fingerprint(&db, DESIRED);
-        let dir = workdir(DESIRED);
-        let mut holder = db.client();
-        let mut tx = holder.transaction().expect("tx");
-        tx.batch_execute(&format!("LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"))
-            .expect("lock");
-        let mut child = spawn_apply(dir.path(), &db.url, &[]);
-        wait_for_blocked_apply(&db);
-        child.kill().expect("SIGKILL");
-        let _ = child.wait();
-        tx.rollback().expect("release");
-        // The server ends the orphaned session and rolls its transaction back.
-        let start = Instant::now();
-        while db.query_bool(
-            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = 'reconcile' AND datname = current_database())",
-        ) {
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "{table}: the orphaned session stayed"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        assert_eq!(
-            fingerprint(&db, DESIRED),
-            before,
-            "{table}: the database changed"
-        );
-        let out = spawn_apply(dir.path(), &db.url, &[])
-            .wait_with_output()
-            .expect("rerun");
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let (desired, ignore) = load(DESIRED, None);
-        assert!(db.plan(&desired, &ignore).expect("plan").is_empty());
-    }
 }
