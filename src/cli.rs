@@ -111,24 +111,9 @@ pub struct RollbackArgs {
     /// successful apply before the latest one).
     #[arg(long, value_name = "ID")]
     pub to: Option<i64>,
-    /// Allow steps that lose data.
-    #[arg(long)]
-    pub allow_destructive: bool,
-    /// Print the plan without applying it.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Do not ask for confirmation.
-    #[arg(long, short = 'y')]
-    pub yes: bool,
-    /// Bound on every lock wait.
-    #[arg(long, default_value = "5s")]
-    pub lock_timeout: String,
-    /// Bound on every statement (default: none).
-    #[arg(long)]
-    pub statement_timeout: Option<String>,
-    /// How to show the plan before applying.
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
+    /// How cautiously to apply.
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// `reconcile import`.
@@ -165,24 +150,9 @@ pub struct PlanArgs {
 /// `reconcile apply`.
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
-    /// Allow steps that lose data (drops, narrowing type changes).
-    #[arg(long)]
-    pub allow_destructive: bool,
-    /// Print the plan without applying it.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Do not ask for confirmation.
-    #[arg(long, short = 'y')]
-    pub yes: bool,
-    /// Bound on every lock wait: advisory lock, introspection, each step.
-    #[arg(long, default_value = "5s")]
-    pub lock_timeout: String,
-    /// Bound on every statement (default: none).
-    #[arg(long)]
-    pub statement_timeout: Option<String>,
-    /// How to show the plan before applying.
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
+    /// How cautiously to apply.
+    #[command(flatten)]
+    pub run: RunArgs,
     /// Apply this saved plan (from `plan --out`) instead of planning; refused
     /// when the database changed since it was made.
     #[arg(long, value_name = "FILE")]
@@ -202,4 +172,27 @@ pub struct DiffArgs {
     /// Exit 2 when there are changes.
     #[arg(long)]
     pub check: bool,
+}
+
+/// The options `apply` and `rollback` share.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Allow steps that lose data (drops, narrowing type changes).
+    #[arg(long)]
+    pub allow_destructive: bool,
+    /// Print the plan without applying it.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Bound on every lock wait: advisory lock, introspection, each step.
+    #[arg(long, default_value = "5s")]
+    pub lock_timeout: String,
+    /// Bound on every statement (default: none).
+    #[arg(long)]
+    pub statement_timeout: Option<String>,
+    /// How to show the plan before applying.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
 }

@@ -5,7 +5,7 @@ use crate::apply::{
     SessionOptions, configure_session, install_interrupt_handler, parse_duration,
     release_advisory_lock, run_steps, take_advisory_lock,
 };
-use crate::cli::{ApplyArgs, Format, GlobalArgs};
+use crate::cli::{ApplyArgs, GlobalArgs, RunArgs};
 use crate::error::{Error, Result};
 use crate::history::{self, Record};
 use crate::introspect;
@@ -14,15 +14,6 @@ use crate::plan::{Plan, fingerprint, saved};
 use postgres::Client;
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Instant;
-
-/// How cautiously to run a plan.
-pub(super) struct Guard<'a> {
-    pub allow_destructive: bool,
-    pub dry_run: bool,
-    pub yes: bool,
-    pub format: Format,
-    pub lock_timeout: &'a str,
-}
 
 /// A plan to run, and what to record about it.
 pub(super) struct Job<'a> {
@@ -37,15 +28,14 @@ pub(super) struct Job<'a> {
 }
 
 /// Connects, installs the interrupt handler, sets the timeouts and takes the advisory lock.
-pub(super) fn open_session(
-    global: &GlobalArgs,
-    lock_timeout: &str,
-    statement_timeout: Option<&str>,
-    command: &str,
-) -> Result<Client> {
+pub(super) fn open_session(global: &GlobalArgs, run: &RunArgs, command: &str) -> Result<Client> {
     let session = SessionOptions {
-        lock_timeout: parse_duration(lock_timeout)?,
-        statement_timeout: statement_timeout.map(parse_duration).transpose()?,
+        lock_timeout: parse_duration(&run.lock_timeout)?,
+        statement_timeout: run
+            .statement_timeout
+            .as_deref()
+            .map(parse_duration)
+            .transpose()?,
     };
     let Some(url) = &global.database_url else {
         return Err(Error::Usage(format!(
@@ -63,7 +53,7 @@ pub(super) fn open_session(
 pub(super) fn execute(
     client: &mut Client,
     job: &Job<'_>,
-    guard: &Guard<'_>,
+    guard: &RunArgs,
     history_schema: &str,
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -111,7 +101,7 @@ pub(super) fn execute(
     let start = Instant::now();
     let outcome = run_steps(client, plan).and_then(|()| match job.desired {
         Some(desired) => {
-            let (after, _) = plan_database(client, desired, job.ignore, job.source, guard.lock_timeout)?;
+            let (after, _) = plan_database(client, desired, job.ignore, job.source, &guard.lock_timeout)?;
             if after.is_empty() {
                 Ok(after.context.fingerprint.clone())
             } else {
@@ -167,30 +157,18 @@ pub(super) fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus> {
-    let guard = Guard {
-        allow_destructive: args.allow_destructive,
-        dry_run: args.dry_run,
-        yes: args.yes,
-        format: args.format,
-        lock_timeout: &args.lock_timeout,
-    };
     if let Some(path) = &args.plan {
-        return run_saved(global, args, path, &guard, out, err);
+        return run_saved(global, args, path, out, err);
     }
     let (desired, ignore) = load_inputs(global)?;
-    let mut client = open_session(
-        global,
-        &args.lock_timeout,
-        args.statement_timeout.as_deref(),
-        "apply",
-    )?;
+    let mut client = open_session(global, &args.run, "apply")?;
     let result = (|| {
         let (plan, _) = plan_database(
             &mut client,
             &desired,
             &ignore,
             &global.schema,
-            &args.lock_timeout,
+            &args.run.lock_timeout,
         )?;
         let job = Job {
             kind: "apply",
@@ -199,7 +177,14 @@ pub(super) fn run(
             ignore: &ignore,
             source: &global.schema,
         };
-        execute(&mut client, &job, &guard, &global.history_schema, out, err)
+        execute(
+            &mut client,
+            &job,
+            &args.run,
+            &global.history_schema,
+            out,
+            err,
+        )
     })();
     release_advisory_lock(&mut client);
     result
@@ -211,7 +196,6 @@ fn run_saved(
     global: &GlobalArgs,
     args: &ApplyArgs,
     path: &str,
-    guard: &Guard<'_>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus> {
@@ -225,12 +209,7 @@ fn run_saved(
         .filter(|t| Some(crate::load::sha256_hex(t.as_bytes())) == saved.plan.context.source_hash)
         .map(|t| crate::load::load_schema_text(&t, &global.schema, &ignore))
         .transpose()?;
-    let mut client = open_session(
-        global,
-        &args.lock_timeout,
-        args.statement_timeout.as_deref(),
-        "apply",
-    )?;
+    let mut client = open_session(global, &args.run, "apply")?;
     let result = (|| {
         let catalog = introspect::introspect(&mut client, &saved.managed_schemas, &ignore)?;
         let now = fingerprint(&catalog.schema);
@@ -254,7 +233,14 @@ fn run_saved(
                 path
             },
         };
-        execute(&mut client, &job, guard, &global.history_schema, out, err)
+        execute(
+            &mut client,
+            &job,
+            &args.run,
+            &global.history_schema,
+            out,
+            err,
+        )
     })();
     release_advisory_lock(&mut client);
     result

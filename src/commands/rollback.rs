@@ -1,7 +1,7 @@
 //! `reconcile rollback [--to ID]`: back to the desired schema an earlier
 //! apply recorded, with the same guards as apply.
 
-use super::apply::{Guard, Job, execute, open_session};
+use super::apply::{Job, execute, open_session};
 use super::{ExitStatus, plan_database};
 use crate::apply::release_advisory_lock;
 use crate::cli::{GlobalArgs, RollbackArgs};
@@ -16,12 +16,7 @@ pub(super) fn run(
     err: &mut dyn Write,
 ) -> Result<ExitStatus> {
     let ignore = super::load_ignore(global)?;
-    let mut client = open_session(
-        global,
-        &args.lock_timeout,
-        args.statement_timeout.as_deref(),
-        "rollback",
-    )?;
+    let mut client = open_session(global, &args.run, "rollback")?;
     let result = (|| {
         let entries = history::list(&mut client, &global.history_schema)?;
         let successes: Vec<&history::Entry> =
@@ -42,7 +37,13 @@ pub(super) fn run(
         }
         let source = format!("history #{}", target.id);
         let desired = load::load_schema_text(&target.schema_text, &source, &ignore)?;
-        let (plan, _) = plan_database(&mut client, &desired, &ignore, &source, &args.lock_timeout)?;
+        let (plan, _) = plan_database(
+            &mut client,
+            &desired,
+            &ignore,
+            &source,
+            &args.run.lock_timeout,
+        )?;
         let job = Job {
             kind: "rollback",
             plan,
@@ -50,14 +51,14 @@ pub(super) fn run(
             ignore: &ignore,
             source: &source,
         };
-        let guard = Guard {
-            allow_destructive: args.allow_destructive,
-            dry_run: args.dry_run,
-            yes: args.yes,
-            format: args.format,
-            lock_timeout: &args.lock_timeout,
-        };
-        execute(&mut client, &job, &guard, &global.history_schema, out, err)
+        execute(
+            &mut client,
+            &job,
+            &args.run,
+            &global.history_schema,
+            out,
+            err,
+        )
     })();
     release_advisory_lock(&mut client);
     result
