@@ -350,69 +350,6 @@ fn snapshot_values(db: &TestDb, spec: &Spec) -> BTreeMap<(String, String), Strin
     out
 }
 
-/// Whether the local pg_dump can dump the test server (it refuses newer majors).
-fn pg_dump_fits(db: &TestDb) -> bool {
-    let server = db.query_i64("SELECT current_setting('server_version_num')::bigint") / 10000;
-    let out = std::process::Command::new("pg_dump")
-        .arg("--version")
-        .output();
-    let client = out
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|v| {
-            v.split_whitespace()
-                .nth(2)
-                .and_then(|n| n.split('.').next()?.parse::<i64>().ok())
-        });
-    client.is_some_and(|c| c >= server)
-}
-
-fn normalised_dump(db: &TestDb) -> Vec<String> {
-    let out = std::process::Command::new("pg_dump")
-        .args([
-            "--schema-only",
-            "--no-owner",
-            "--no-privileges",
-            "--schema=public",
-            "-d",
-            &db.url,
-        ])
-        .output()
-        .expect("pg_dump");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let mut statements: Vec<String> = text
-        .split(";\n")
-        .map(|s| {
-            // `\restrict` lines carry a random key per dump.
-            let lines: Vec<&str> = s
-                .lines()
-                .filter(|l| !l.starts_with("--") && !l.starts_with("\\") && !l.trim().is_empty())
-                .collect();
-            let mut body: Vec<String> = lines
-                .iter()
-                .map(|l| l.trim().trim_end_matches(',').to_string())
-                .collect();
-            // Column order differs where columns were appended later.
-            if body.first().is_some_and(|l| l.starts_with("CREATE TABLE")) {
-                body[1..].sort();
-            }
-            body.join("\n")
-        })
-        .filter(|s| {
-            !s.is_empty()
-                && !s.starts_with("SET ")
-                && !s.starts_with("SELECT pg_catalog.set_config")
-        })
-        .collect();
-    statements.sort();
-    statements
-}
-
 fn check_pair(a: &Spec, b: &Spec) -> Result<(), TestCaseError> {
     let (ya, yb) = (yaml(a), yaml(b));
     let (da, ignore) = load(&ya, None);
@@ -454,11 +391,10 @@ fn check_pair(a: &Spec, b: &Spec) -> Result<(), TestCaseError> {
         "models differ after A→B vs ∅→B\nA→B plan:\n{}",
         plan_b.to_sql()
     );
-    // Against a newer server than the local pg_dump (scripts/pg-versions),
-    // the models alone are compared.
-    if pg_dump_fits(&db) {
-        prop_assert_eq!(normalised_dump(&db), normalised_dump(&fresh));
-    }
+    prop_assert_eq!(
+        common::dump::normalised_dump(&db, &dbb.schema.schemas, &ignore),
+        common::dump::normalised_dump(&fresh, &dbb.schema.schemas, &ignore)
+    );
 
     // Rows written under A survive where B keeps the table and the column unchanged.
     let after = snapshot_values(&db, b);

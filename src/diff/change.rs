@@ -90,6 +90,17 @@ pub enum Change {
         /// New name.
         to: QualifiedName,
     },
+    /// `ALTER SEQUENCE ... RENAME TO`: the sequence of an identity or serial
+    /// column follows a rename of its table or column, as it would have been
+    /// named had the table been created under the new names.
+    RenameOwnedSequence {
+        /// The table that owns it (after its own rename).
+        table: QualifiedName,
+        /// Old sequence name (in the table's schema).
+        from: String,
+        /// New sequence name.
+        to: String,
+    },
     /// `ALTER TABLE ... ADD COLUMN`.
     AddColumn {
         /// Table.

@@ -9,7 +9,7 @@ mod change;
 pub use change::{Change, CommentTarget, EnumColumn};
 
 use crate::introspect::ExternalDependency;
-use crate::model::{ConstraintKind, IndexKey, QualifiedName, Schema, Table};
+use crate::model::{ConstraintKind, IndexKey, QualifiedName, Schema, Table, owned_sequence_name};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -93,6 +93,9 @@ impl Differ<'_> {
     /// Applies `renamed_from` hints of tables and columns to the working copy
     /// of the current schema, recording the renames.
     fn apply_renames(&mut self) {
+        // Names before the renames, to recognise sequences named after them.
+        let mut old_tables: BTreeMap<QualifiedName, String> = BTreeMap::new();
+        let mut old_columns: BTreeMap<(QualifiedName, String), String> = BTreeMap::new();
         for (qn, table) in &self.desired.tables {
             if let Some(old) = &table.renamed_from {
                 let old_qn = QualifiedName::new(&qn.schema, old);
@@ -110,6 +113,7 @@ impl Differ<'_> {
                     }
                     self.current.to_mut().tables.insert(qn.clone(), cur);
                     self.rename_relation_references(&old_qn, qn);
+                    old_tables.insert(qn.clone(), old.clone());
                     self.changes.push(Change::RenameTable {
                         from: old_qn,
                         to: qn.clone(),
@@ -157,11 +161,64 @@ impl Differ<'_> {
                 }
             }
             self.rename_column_references(&qn, &old, &new);
+            old_columns.insert((qn.clone(), new.clone()), old.clone());
             self.changes.push(Change::RenameColumn {
                 table: qn,
                 from: old,
                 to: new,
             });
+        }
+        self.rename_owned_sequences(&old_tables, &old_columns);
+    }
+
+    /// Sequences of identity and serial columns that carry PostgreSQL's
+    /// default name for the old table or column name take the default name
+    /// for the new one (a database built from empty would have that name).
+    /// Sequences named otherwise are left alone.
+    fn rename_owned_sequences(
+        &mut self,
+        old_tables: &BTreeMap<QualifiedName, String>,
+        old_columns: &BTreeMap<(QualifiedName, String), String>,
+    ) {
+        let mut renames = Vec::new();
+        for (qn, table) in &self.current.tables {
+            let table_was = old_tables.get(qn);
+            for col in &table.columns {
+                let Some(seq) = &col.sequence else { continue };
+                let key = (qn.clone(), col.name.clone());
+                let column_was = old_columns.get(&key);
+                if table_was.is_none() && column_was.is_none() {
+                    continue;
+                }
+                let was = owned_sequence_name(
+                    table_was.unwrap_or(&qn.name),
+                    column_was.unwrap_or(&col.name),
+                );
+                let now = owned_sequence_name(&qn.name, &col.name);
+                let taken = {
+                    let other = QualifiedName::new(&qn.schema, &now);
+                    self.current.has_relation(&other) || self.current.sequences.contains_key(&other)
+                };
+                if *seq == was && was != now && !taken {
+                    renames.push((key, now));
+                }
+            }
+        }
+        for ((qn, column), now) in renames {
+            if let Some(col) = self
+                .current
+                .to_mut()
+                .tables
+                .get_mut(&qn)
+                .and_then(|t| t.columns.iter_mut().find(|c| c.name == column))
+                && let Some(seq) = col.sequence.replace(now.clone())
+            {
+                self.changes.push(Change::RenameOwnedSequence {
+                    table: qn,
+                    from: seq,
+                    to: now,
+                });
+            }
         }
     }
 
@@ -448,6 +505,8 @@ impl Differ<'_> {
             let mut a = from.clone();
             a.comment.clone_from(&col.comment);
             a.renamed_from.clone_from(&col.renamed_from);
+            // The desired model leaves the owned sequence's name to PostgreSQL.
+            a.sequence.clone_from(&col.sequence);
             if a != *col {
                 if from.ty != col.ty || from.collation != col.collation {
                     self.touched_columns.insert((qn.clone(), col.name.clone()));

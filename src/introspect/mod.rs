@@ -342,6 +342,7 @@ fn build(
         }
         if let Some(table) = cat.schema.tables.get_mut(qn) {
             table.columns.push(Column {
+                sequence: row.get(10),
                 name,
                 ty,
                 not_null: row.get(3),

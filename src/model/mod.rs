@@ -198,6 +198,33 @@ pub struct Column {
     /// `renamed_from` hint.
     #[serde(skip)]
     pub renamed_from: Option<String>,
+    /// The sequence an identity or serial column owns (in the table's
+    /// schema), as the catalog names it; `None` in the desired model, where
+    /// PostgreSQL's default name ([`owned_sequence_name`]) applies.
+    pub sequence: Option<String>,
+}
+
+/// The name PostgreSQL gives the sequence of an identity or serial column
+/// (`ChooseRelationName(table, column, "seq")` before any collision suffix):
+/// `<table>_<column>_seq`, the longer of the two names clipped until the
+/// whole fits in 63 bytes.
+pub fn owned_sequence_name(table: &str, column: &str) -> String {
+    const AVAILABLE: usize = 63 - "_seq".len() - 1;
+    let (mut a, mut b) = (table.len(), column.len());
+    while a + b > AVAILABLE {
+        if a > b {
+            a -= 1;
+        } else {
+            b -= 1;
+        }
+    }
+    let clip = |s: &str, mut n: usize| {
+        while !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        s[..n].to_string()
+    };
+    format!("{}_{}_seq", clip(table, a), clip(column, b))
 }
 
 /// A named table constraint.

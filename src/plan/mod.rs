@@ -288,6 +288,22 @@ fn keep_needed_indexes_in_transaction(steps: &mut [Step]) {
 }
 
 impl Plan {
+    /// The same steps in another order the dependency graph allows, ties
+    /// broken by `seed` (transactional steps still come first). For tests:
+    /// every such order must apply to the same database.
+    pub fn reordered(&self, seed: u64) -> Result<Plan> {
+        let graph = order::StepGraph::build(&self.steps);
+        let order = graph.order_shuffled(&self.steps, seed).map_err(|cycle| {
+            Error::Plan(format!("the steps form a cycle: {}", cycle.join(" -> ")))
+        })?;
+        let mut steps: Vec<Step> = order.iter().map(|&i| self.steps[i].clone()).collect();
+        steps.sort_by_key(|s| !s.transactional);
+        Ok(Plan {
+            steps,
+            ..self.clone()
+        })
+    }
+
     /// Whether the plan has no steps.
     pub fn is_empty(&self) -> bool {
         self.steps.is_empty()

@@ -9,11 +9,46 @@
 //! position) runs first (deterministic Kahn), so plans read in a natural
 //! order and never depend on hash order.
 
-use super::Step;
+use super::{Action, Step};
 use crate::model::ObjectKey;
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap};
+
+/// The keys whose renames a step on `key` must follow: the object itself
+/// and the relation it belongs to (its SQL uses the new names of both).
+fn owners(key: &ObjectKey) -> Vec<ObjectKey> {
+    match key {
+        ObjectKey::Column(t, _) | ObjectKey::Constraint(t, _) | ObjectKey::Index(t, _) => {
+            vec![key.clone(), ObjectKey::Relation(t.clone())]
+        }
+        other => vec![other.clone()],
+    }
+}
+
+/// Every step on a renamed object, or on an object of a renamed table, runs
+/// after the rename: the diff writes all SQL with the new names, so
+/// `DROP COLUMN ... ON new_name` before `RENAME TO new_name` would fail.
+fn rename_edges(steps: &[Step], edges: &mut BTreeSet<(usize, usize)>) {
+    let mut renames: HashMap<&ObjectKey, Vec<usize>> = HashMap::new();
+    for (i, s) in steps.iter().enumerate() {
+        if s.action == Action::Rename {
+            renames.entry(&s.object).or_default().push(i);
+        }
+    }
+    if renames.is_empty() {
+        return;
+    }
+    for (i, s) in steps.iter().enumerate() {
+        for owner in owners(&s.object) {
+            for &r in renames.get(&owner).into_iter().flatten() {
+                if r != i {
+                    edges.insert((r, i));
+                }
+            }
+        }
+    }
+}
 
 /// The dependency graph of a list of steps.
 pub struct StepGraph {
@@ -61,6 +96,7 @@ impl StepGraph {
                 }
             }
         }
+        rename_edges(steps, &mut edges);
         for (a, b) in edges {
             graph.add_edge(nodes[a], nodes[b], ());
         }
@@ -69,6 +105,29 @@ impl StepGraph {
 
     /// Sorts the steps; on a cycle returns the descriptions of the steps in it.
     pub fn order(&self, steps: &[Step]) -> Result<Vec<usize>, Vec<String>> {
+        self.order_by(steps, |i| (steps[i].phase, steps[i].object.clone(), i))
+    }
+
+    /// Sorts the steps breaking ties by a key derived from `seed` instead of
+    /// the reading order. Any such order must apply to the same result: a
+    /// test runs plans this way to find dependencies the graph lacks.
+    pub fn order_shuffled(&self, steps: &[Step], seed: u64) -> Result<Vec<usize>, Vec<String>> {
+        self.order_by(steps, |i| {
+            // splitmix64 of (seed, position): a fixed permutation per seed.
+            let mut z = seed
+                .wrapping_add(0x9e37_79b9_7f4a_7c15)
+                .wrapping_mul(i as u64 + 1);
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            (z ^ (z >> 31), i)
+        })
+    }
+
+    fn order_by<K: Ord>(
+        &self,
+        steps: &[Step],
+        key: impl Fn(usize) -> K,
+    ) -> Result<Vec<usize>, Vec<String>> {
         let g = &self.graph;
         let mut indegree: Vec<usize> = g
             .node_indices()
@@ -77,15 +136,15 @@ impl StepGraph {
                     .count()
             })
             .collect();
-        let key = |i: usize| Reverse((steps[i].phase, steps[i].object.clone(), i));
-        let mut ready: BinaryHeap<Reverse<_>> = BinaryHeap::new();
+        let key = |i: usize| Reverse((key(i), i));
+        let mut ready: BinaryHeap<Reverse<(K, usize)>> = BinaryHeap::new();
         for (i, d) in indegree.iter().enumerate() {
             if *d == 0 {
                 ready.push(key(i));
             }
         }
         let mut out = Vec::with_capacity(steps.len());
-        while let Some(Reverse((_, _, i))) = ready.pop() {
+        while let Some(Reverse((_, i))) = ready.pop() {
             out.push(i);
             for n in g.neighbors_directed(NodeIndex::new(i), petgraph::Direction::Outgoing) {
                 let j = g[n];

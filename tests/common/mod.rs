@@ -7,6 +7,8 @@ use reconcile::load::{self, Desired, IgnoreRules};
 use reconcile::plan::Plan;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+pub mod dump;
+
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// The server tests run against.
@@ -171,6 +173,27 @@ pub fn assert_converges(
         panic!(
             "database differs from one built from empty:\n{}",
             diff.join("\n")
+        );
+    }
+    // The model shares the canonicalizer's blind spots; pg_dump does not.
+    let dump_a = dump::normalised_dump(db, &desired.schema.schemas, ignore);
+    let dump_b = dump::normalised_dump(&fresh, &desired.schema.schemas, ignore);
+    if dump_a != dump_b {
+        let only_a: Vec<&String> = dump_a.iter().filter(|s| !dump_b.contains(s)).collect();
+        let only_b: Vec<&String> = dump_b.iter().filter(|s| !dump_a.contains(s)).collect();
+        panic!(
+            "pg_dump of the migrated database differs from one built from empty\nonly migrated:\n{}\nonly from empty:\n{}\nplan was:\n{}",
+            only_a
+                .iter()
+                .map(|s| format!("  {s}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            only_b
+                .iter()
+                .map(|s| format!("  {s}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            plan.to_sql()
         );
     }
 }

@@ -1,6 +1,8 @@
 -- Reads: pg_attribute, pg_class, pg_namespace, pg_type, pg_attrdef, pg_collation, pg_depend.
 -- `is_serial`: the default is nextval() of a sequence this column owns.
--- The pg_depend lookup names refclassid so it uses pg_depend_reference_index.
+-- The owned sequence (serial: deptype 'a', identity: 'i') is looked up only
+-- for columns with a default or an identity; the pg_depend lookup names
+-- refclassid so it uses pg_depend_reference_index.
 SELECT a.attrelid::bigint, a.attname::text,
        format_type(a.atttypid, a.atttypmod),
        a.attnotnull,
@@ -9,18 +11,25 @@ SELECT a.attrelid::bigint, a.attname::text,
        a.attgenerated::text,
        CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END,
        col_description(a.attrelid, a.attnum),
-       d.adbin IS NOT NULL AND EXISTS (
-           SELECT 1 FROM pg_catalog.pg_depend dep
-           JOIN pg_catalog.pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
-           WHERE dep.refclassid = 'pg_catalog.pg_class'::regclass
-             AND dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum
-             AND dep.classid = 'pg_catalog.pg_class'::regclass AND dep.deptype = 'a'
-             AND pg_get_expr(d.adbin, d.adrelid) = format('nextval(%L::regclass)', s.oid::regclass::text))
+       d.adbin IS NOT NULL AND seq.oid IS NOT NULL
+           AND pg_get_expr(d.adbin, d.adrelid) = format('nextval(%L::regclass)', seq.oid::regclass::text),
+       CASE WHEN seq.relnamespace = c.relnamespace THEN seq.relname::text END
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+LEFT JOIN LATERAL (
+    SELECT s.oid, s.relname, s.relnamespace
+    FROM pg_catalog.pg_depend dep
+    JOIN pg_catalog.pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
+    WHERE (d.adbin IS NOT NULL OR a.attidentity <> '')
+      AND dep.refclassid = 'pg_catalog.pg_class'::regclass
+      AND dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum
+      AND dep.classid = 'pg_catalog.pg_class'::regclass AND dep.deptype IN ('a', 'i')
+    ORDER BY s.oid
+    LIMIT 1
+) seq ON true
 WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum

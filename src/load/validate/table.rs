@@ -222,6 +222,7 @@ pub(super) fn build_table(
         }
         let is_pk = *primary_key;
         table.columns.push(Column {
+            sequence: None,
             name: col_name.clone(),
             not_null: *not_null || is_pk || identity.is_some() || ty.serial.is_some(),
             ty,

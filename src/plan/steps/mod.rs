@@ -424,6 +424,23 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                 }
                 step
             }
+            Change::RenameOwnedSequence { table, from, to } => Step::new(
+                Action::Rename,
+                ObjectKey::Sequence(sibling(table, to)),
+                format!(
+                    "rename sequence {} to {to} (owned by {table})",
+                    sibling(table, from)
+                ),
+                vec![format!(
+                    "ALTER SEQUENCE {} RENAME TO {}",
+                    sibling(table, from).sql(),
+                    quote_ident(to)
+                )],
+                Phase::Rename,
+            )
+            .creates([ObjectKey::Sequence(sibling(table, to))])
+            .drops([ObjectKey::Sequence(sibling(table, from))])
+            .needs_new([ObjectKey::Relation(table.clone())]),
             Change::RenameColumn { table, from, to } => Step::new(
                 Action::Rename,
                 ObjectKey::Column(table.clone(), to.clone()),
