@@ -59,6 +59,10 @@ pub struct StepDeps {
     pub needs_new: Vec<ObjectKey>,
     /// Objects that must still exist in their old state when the step runs.
     pub needs_old: Vec<ObjectKey>,
+    /// Objects whose old state must be gone before the step runs (the step
+    /// would otherwise bind to them, as a foreign key binds to whichever
+    /// unique index on its referenced columns exists when it is added).
+    pub needs_gone: Vec<ObjectKey>,
 }
 
 /// One step of a plan.
@@ -141,6 +145,11 @@ impl Step {
 
     pub(crate) fn needs_old(mut self, keys: impl IntoIterator<Item = ObjectKey>) -> Step {
         self.deps.needs_old.extend(keys);
+        self
+    }
+
+    pub(crate) fn needs_gone(mut self, keys: impl IntoIterator<Item = ObjectKey>) -> Step {
+        self.deps.needs_gone.extend(keys);
         self
     }
 

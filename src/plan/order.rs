@@ -3,7 +3,8 @@
 //! Edges come from what steps create, drop and need:
 //! - a step that needs an object in its new state runs after the steps that create it;
 //! - a step that needs an object in its old state runs before the steps that drop it;
-//! - a step that drops an object runs before a step that creates it again.
+//! - a step that drops an object runs before a step that creates it again;
+//! - a step that must not see an object's old state runs after its drop.
 //!
 //! Among the steps that are ready, the one with the smallest (phase, object,
 //! position) runs first (deterministic Kahn), so plans read in a natural
@@ -83,6 +84,13 @@ impl StepGraph {
                 for &d in droppers.get(k).into_iter().flatten() {
                     if d != i {
                         edges.insert((i, d));
+                    }
+                }
+            }
+            for k in &s.deps.needs_gone {
+                for &d in droppers.get(k).into_iter().flatten() {
+                    if d != i {
+                        edges.insert((d, i));
                     }
                 }
             }

@@ -464,7 +464,14 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                 constraint,
                 existing_table,
             } => {
-                add_constraint(table, constraint, *existing_table, desired, &mut steps);
+                add_constraint(
+                    table,
+                    constraint,
+                    *existing_table,
+                    current,
+                    desired,
+                    &mut steps,
+                );
                 continue;
             }
             Change::DropConstraint { table, constraint } => Step::new(
@@ -679,6 +686,7 @@ fn add_constraint(
     table: &QualifiedName,
     c: &Constraint,
     existing_table: bool,
+    current: &Schema,
     desired: &Schema,
     steps: &mut Vec<Step>,
 ) {
@@ -715,7 +723,8 @@ fn add_constraint(
         phase,
     )
     .creates([key.clone()])
-    .needs_new(needs);
+    .needs_new(needs)
+    .needs_gone(old_keys_of_reference(c, current));
     if existing_table && !online {
         step.hazards.push(Hazard::new(
             HazardKind::LongLock,
@@ -726,6 +735,33 @@ fn add_constraint(
     if online {
         steps.push(validate_step(table, &c.name));
     }
+}
+
+/// For a foreign key, the keys (constraints and unique indexes) the
+/// referenced table has now on the referenced columns: PostgreSQL binds the
+/// foreign key to one of them when it is added, so a key the plan drops must
+/// be gone by then, or the drop fails with the foreign key depending on it.
+fn old_keys_of_reference(c: &Constraint, current: &Schema) -> Vec<ObjectKey> {
+    let ConstraintKind::ForeignKey(fk) = &c.kind else {
+        return Vec::new();
+    };
+    let Some(target) = current.tables.get(&fk.ref_table) else {
+        return Vec::new();
+    };
+    let mut wanted = fk.ref_columns.clone();
+    wanted.sort();
+    let mut out = Vec::new();
+    for k in target.constraints.values() {
+        if k.kind.key_columns().as_ref() == Some(&wanted) {
+            out.push(ObjectKey::Constraint(fk.ref_table.clone(), k.name.clone()));
+        }
+    }
+    for i in target.indexes.values() {
+        if i.key_columns().as_ref() == Some(&wanted) {
+            out.push(ObjectKey::Index(fk.ref_table.clone(), i.name.clone()));
+        }
+    }
+    out
 }
 
 /// `VALIDATE CONSTRAINT` after the transaction, so the scan holds only a
