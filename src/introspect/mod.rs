@@ -18,6 +18,10 @@ use crate::sql::types::canonical_type;
 use postgres::{Client, Row, Transaction};
 use std::collections::{BTreeMap, BTreeSet};
 
+mod probe;
+
+pub use probe::{align_view_queries, align_with_server};
+
 /// Something outside management that depends on a managed object.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ExternalDependency {
@@ -524,122 +528,4 @@ fn build(
     cat.external.sort();
     cat.external.dedup();
     Ok(cat)
-}
-
-/// Makes live view queries that PostgreSQL reads the same way as the desired
-/// ones compare equal: each differing desired query is created as a
-/// temporary view in a transaction that is rolled back, and its
-/// `pg_get_viewdef()` compared with the live view's; where they match, the
-/// live view takes the desired canonical text. Compute the fingerprint first.
-pub fn align_view_queries(
-    client: &mut Client,
-    desired: &Schema,
-    current: &mut Schema,
-) -> Result<()> {
-    let candidates: Vec<QualifiedName> = desired
-        .views
-        .iter()
-        .filter(|(qn, v)| current.views.get(*qn).is_some_and(|c| c.query != v.query))
-        .map(|(qn, _)| qn.clone())
-        .collect();
-    if candidates.is_empty() {
-        return Ok(());
-    }
-    let mut tx = client.transaction()?;
-    // All probes in one round trip; if any query fails to create, probe one by
-    // one so the others still count.
-    let texts = match probe_views_at_once(&mut tx, desired, &candidates) {
-        Some(texts) => texts,
-        None => {
-            tx.rollback()?;
-            tx = client.transaction()?;
-            let mut texts = Vec::new();
-            for qn in &candidates {
-                let sql = desired
-                    .views
-                    .get(qn)
-                    .map(|v| v.query.sql.clone())
-                    .unwrap_or_default();
-                texts.push(probe_view(&mut tx, &qn.schema, &sql));
-            }
-            texts
-        }
-    };
-    tx.rollback()?;
-    for (qn, text) in candidates.iter().zip(texts) {
-        let (Some(view), Some(live)) = (desired.views.get(qn), current.views.get_mut(qn)) else {
-            continue;
-        };
-        if let Some(text) = text
-            && let Ok(canon) = normalize::query(&text, &qn.schema)
-            && canon.canonical == live.query.canonical
-        {
-            // PostgreSQL reads both the same way: let them compare equal.
-            live.query.canonical.clone_from(&view.query.canonical);
-        }
-    }
-    Ok(())
-}
-
-/// Creates every candidate as a temporary view in one batch and reads their
-/// definitions back in one query; `None` when any of them fails.
-fn probe_views_at_once(
-    tx: &mut Transaction<'_>,
-    desired: &Schema,
-    candidates: &[QualifiedName],
-) -> Option<Vec<Option<String>>> {
-    let mut batch = String::new();
-    for (i, qn) in candidates.iter().enumerate() {
-        let view = desired.views.get(qn)?;
-        // The newline ends a trailing line comment in the user's query.
-        batch.push_str(&format!(
-            "SET LOCAL search_path TO {}, pg_catalog;\nCREATE TEMPORARY VIEW reconcile_probe_{i} AS {}\n;\n",
-            crate::model::quote_ident(&qn.schema),
-            view.query.sql
-        ));
-    }
-    batch.push_str("SET LOCAL search_path TO pg_catalog;");
-    tx.batch_execute(&batch).ok()?;
-    let rows = tx
-        .query(
-            "SELECT c.relname::text, pg_get_viewdef(c.oid, true) FROM pg_catalog.pg_class c
-             WHERE c.relnamespace = pg_my_temp_schema() AND c.relname LIKE 'reconcile\\_probe\\_%'",
-            &[],
-        )
-        .ok()?;
-    let mut texts = vec![None; candidates.len()];
-    for row in rows {
-        let name: String = row.get(0);
-        if let Some(i) = name
-            .strip_prefix("reconcile_probe_")
-            .and_then(|n| n.parse::<usize>().ok())
-            && i < texts.len()
-        {
-            texts[i] = Some(row.get(1));
-        }
-    }
-    Some(texts)
-}
-
-fn probe_view(tx: &mut Transaction<'_>, schema: &str, query: &str) -> Option<String> {
-    let mut sp = tx.savepoint("reconcile_probe").ok()?;
-    let result = (|| -> std::result::Result<String, postgres::Error> {
-        sp.batch_execute(&format!(
-            "SET LOCAL search_path TO {}, pg_catalog",
-            crate::model::quote_ident(schema)
-        ))?;
-        // `execute` sends one statement only, whatever the text holds.
-        sp.execute(
-            &format!("CREATE TEMPORARY VIEW reconcile_probe AS {query}"),
-            &[],
-        )?;
-        sp.batch_execute("SET LOCAL search_path TO pg_catalog")?;
-        let row = sp.query_one(
-            "SELECT pg_get_viewdef('pg_temp.reconcile_probe'::regclass, true)",
-            &[],
-        )?;
-        Ok(row.get(0))
-    })();
-    let _ = sp.rollback();
-    result.ok()
 }
