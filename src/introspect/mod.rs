@@ -71,12 +71,20 @@ pub fn connect(url: &str) -> Result<Client> {
     crate::connect::connect(url)
 }
 
-fn from_catalog_expr(text: &str, schema: &str, what: &str) -> Result<SqlExpr> {
-    normalize::expr(text, schema).map_err(|e| {
-        Error::Database(format!(
-            "could not read {what} `{text}` from the catalog: {e}"
-        ))
-    })
+/// The catalog's text of a definition sqlparser cannot read: kept as is and
+/// marked, so it never compares equal to a parsed definition by accident
+/// (the server probe compares the server's own texts instead).
+fn unparsed(text: &str) -> SqlExpr {
+    SqlExpr {
+        sql: text.trim().to_string(),
+        canonical: format!("/* not parsed */ {}", text.trim()),
+    }
+}
+
+/// One definition the parser cannot read must not stop introspection: its
+/// text is kept (see [`unparsed`]).
+fn from_catalog_expr(text: &str, schema: &str, _what: &str) -> Result<SqlExpr> {
+    Ok(normalize::expr(text, schema).unwrap_or_else(|_| unparsed(text)))
 }
 
 fn catalog_type(text: &str) -> Result<SqlType> {
@@ -474,8 +482,9 @@ fn build(
             continue;
         }
         let text: String = row.get(3);
+        // XMLTABLE and other syntax sqlparser does not know: keep the text.
         let query = normalize::query(&text, &qn.schema)
-            .map_err(|e| Error::Database(format!("could not read the query of view {qn}: {e}")))?;
+            .unwrap_or_else(|_| unparsed(text.trim().trim_end_matches(';')));
         cat.schema.views.insert(
             qn.clone(),
             View {

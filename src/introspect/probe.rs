@@ -302,8 +302,11 @@ fn canonical(text: &str, schema: &str) -> Option<String> {
 /// Lets `live` take `want`'s canonical text when the server's reading of
 /// the desired definition (`text`) is the live one.
 fn align(live: &mut SqlExpr, want: &SqlExpr, text: Option<&String>, schema: &str) {
+    // The server's own texts first: they also match where the parser
+    // cannot read them.
     if let Some(text) = text
-        && canonical(text, schema).as_deref() == Some(live.canonical.as_str())
+        && (text.trim() == live.sql
+            || canonical(text, schema).as_deref() == Some(live.canonical.as_str()))
     {
         live.canonical.clone_from(&want.canonical);
     }
@@ -439,8 +442,9 @@ pub fn align_view_queries(
             continue;
         };
         if let Some(text) = text
-            && let Ok(canon) = normalize::query(&text, &qn.schema)
-            && canon.canonical == live.query.canonical
+            && (text.trim().trim_end_matches(';') == live.query.sql
+                || normalize::query(&text, &qn.schema)
+                    .is_ok_and(|canon| canon.canonical == live.query.canonical))
         {
             // PostgreSQL reads both the same way: let them compare equal.
             live.query.canonical.clone_from(&view.query.canonical);

@@ -71,7 +71,7 @@ pub fn expr(sql: &str, schema: &str) -> Result<SqlExpr, String> {
 pub fn expr_with_references(sql: &str, schema: &str) -> Result<(SqlExpr, References), String> {
     let mut parsed = parse_expr(sql)?;
     let mut refs = References::default();
-    let _ = sqlparser::ast::Visit::visit(&parsed, &mut Collector(&mut refs));
+    let _ = sqlparser::ast::Visit::visit(&parsed, &mut Collector::new(&mut refs));
     let _ = parsed.visit(&mut Canonicalizer { schema });
     Ok((
         SqlExpr {
@@ -86,7 +86,7 @@ pub fn expr_with_references(sql: &str, schema: &str) -> Result<(SqlExpr, Referen
 pub fn query_with_references(sql: &str, schema: &str) -> Result<(SqlExpr, References), String> {
     let mut parsed = parse_query(sql)?;
     let mut refs = References::default();
-    let _ = sqlparser::ast::Visit::visit(&parsed, &mut Collector(&mut refs));
+    let _ = sqlparser::ast::Visit::visit(&parsed, &mut Collector::new(&mut refs));
     let _ = parsed.visit(&mut Canonicalizer { schema });
     let text = sql.trim().trim_end_matches(';').trim_end().to_string();
     Ok((
@@ -132,11 +132,39 @@ fn fold(ident: &Ident) -> String {
     }
 }
 
-struct Collector<'a>(&'a mut References);
+/// Walks a parsed expression or query, noting what it reads.
+struct Collector<'a> {
+    refs: &'a mut References,
+    /// Keywords written where a function's syntax takes them
+    /// (`normalize(s, NFKC)`), which the parser gives as identifiers: the
+    /// next identifier with such a name is not a column.
+    keywords: Vec<String>,
+}
+
+impl<'a> Collector<'a> {
+    fn new(refs: &'a mut References) -> Self {
+        Collector {
+            refs,
+            keywords: Vec::new(),
+        }
+    }
+}
+
+/// Unicode normalization forms, keywords in `normalize(text, form)`.
+const NORMAL_FORMS: &[&str] = &["nfc", "nfd", "nfkc", "nfkd"];
 
 impl sqlparser::ast::Visitor for Collector<'_> {
     type Break = ();
-    fn pre_visit_relation(&mut self, relation: &ObjectName) -> ControlFlow<()> {
+    fn pre_visit_table_factor(&mut self, factor: &sqlparser::ast::TableFactor) -> ControlFlow<()> {
+        // A table with arguments is a function in FROM (`generate_series(1, 3) g(n)`).
+        let sqlparser::ast::TableFactor::Table {
+            name: relation,
+            args: None,
+            ..
+        } = factor
+        else {
+            return ControlFlow::Continue(());
+        };
         let parts = relation
             .0
             .iter()
@@ -145,13 +173,13 @@ impl sqlparser::ast::Visitor for Collector<'_> {
                 ObjectNamePart::Function(_) => None,
             })
             .collect();
-        self.0.relations.insert(parts);
+        self.refs.relations.insert(parts);
         ControlFlow::Continue(())
     }
     fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
         if let Some(with) = &query.with {
             for cte in &with.cte_tables {
-                self.0.ctes.insert(fold(&cte.alias.name));
+                self.refs.ctes.insert(fold(&cte.alias.name));
             }
         }
         ControlFlow::Continue(())
@@ -159,16 +187,30 @@ impl sqlparser::ast::Visitor for Collector<'_> {
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
         match expr {
             Expr::Identifier(i) => {
-                self.0.identifiers.insert(fold(i));
+                let name = fold(i);
+                if let Some(at) = self.keywords.iter().position(|k| *k == name) {
+                    self.keywords.remove(at);
+                } else {
+                    self.refs.identifiers.insert(name);
+                }
             }
             Expr::CompoundIdentifier(parts) => {
                 if let Some(last) = parts.last() {
-                    self.0.identifiers.insert(fold(last));
+                    self.refs.identifiers.insert(fold(last));
                 }
             }
-            Expr::Wildcard(_) | Expr::QualifiedWildcard(..) => self.0.wildcard = true,
+            Expr::Wildcard(_) | Expr::QualifiedWildcard(..) => self.refs.wildcard = true,
             Expr::Function(f) => {
                 let name = f.name.0.last().map(|p| p.to_string().to_lowercase());
+                if name.as_deref() == Some("normalize")
+                    && let FunctionArguments::List(list) = &f.args
+                    && let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Identifier(form)))) =
+                        list.args.get(1)
+                    && form.quote_style.is_none()
+                    && NORMAL_FORMS.contains(&form.value.to_lowercase().as_str())
+                {
+                    self.keywords.push(form.value.to_lowercase());
+                }
                 if matches!(name.as_deref(), Some("nextval" | "currval" | "setval"))
                     && let FunctionArguments::List(list) = &f.args
                     && let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(arg))) =
@@ -181,7 +223,7 @@ impl sqlparser::ast::Visitor for Collector<'_> {
                     if let Expr::Value(v) = lit
                         && let Value::SingleQuotedString(s) = &v.value
                     {
-                        self.0.sequences.insert(s.clone());
+                        self.refs.sequences.insert(s.clone());
                     }
                 }
             }
@@ -193,7 +235,7 @@ impl sqlparser::ast::Visitor for Collector<'_> {
         for item in &select.projection {
             match item {
                 sqlparser::ast::SelectItem::Wildcard(_)
-                | sqlparser::ast::SelectItem::QualifiedWildcard(..) => self.0.wildcard = true,
+                | sqlparser::ast::SelectItem::QualifiedWildcard(..) => self.refs.wildcard = true,
                 _ => {}
             }
         }
@@ -205,7 +247,7 @@ impl sqlparser::ast::Visitor for Collector<'_> {
 pub fn expr_references(sql: &str) -> Result<References, String> {
     let parsed = parse_expr(sql)?;
     let mut refs = References::default();
-    let _ = sqlparser::ast::Visit::visit(&parsed, &mut Collector(&mut refs));
+    let _ = sqlparser::ast::Visit::visit(&parsed, &mut Collector::new(&mut refs));
     Ok(refs)
 }
 
@@ -213,7 +255,7 @@ pub fn expr_references(sql: &str) -> Result<References, String> {
 pub fn query_references(sql: &str) -> Result<References, String> {
     let parsed = parse_query(sql)?;
     let mut refs = References::default();
-    let _ = sqlparser::ast::Visit::visit(&parsed, &mut Collector(&mut refs));
+    let _ = sqlparser::ast::Visit::visit(&parsed, &mut Collector::new(&mut refs));
     Ok(refs)
 }
 
@@ -739,6 +781,26 @@ mod tests {
         assert!(expr("lower(", "public").is_err());
         assert!(expr("a b", "public").is_err());
         assert!(query("SELECT 1 FROM", "public").is_err());
+    }
+
+    #[test]
+    fn functions_in_from_and_keywords_are_not_names() {
+        let r = query_references(
+            "WITH m AS (SELECT 1 AS k) SELECT g.n, m.k FROM generate_series(0, 11) g(n), m, \
+             LATERAL unnest(ARRAY[1]) u(x)",
+        )
+        .unwrap();
+        assert!(
+            r.relations
+                .iter()
+                .all(|r| r != &vec!["generate_series".to_string()])
+        );
+        assert!(r.relations.iter().all(|r| r != &vec!["unnest".to_string()]));
+        let r = expr_references("normalize(display_name, NFKC)").unwrap();
+        assert!(r.identifiers.contains("display_name"));
+        assert!(!r.identifiers.contains("nfkc"));
+        let r = expr_references("normalize(nfkc, NFKC)").unwrap();
+        assert!(r.identifiers.contains("nfkc"));
     }
 
     #[test]
