@@ -118,3 +118,33 @@ fn unreadable_view_does_not_stop_introspection() {
     let yaml = load::export::to_yaml(&cat.schema, "import");
     assert!(yaml.contains("XMLTABLE"), "{yaml}");
 }
+
+/// A view naming a column its table does not declare is rejected before
+/// connecting; aliases, output names, outer references, functions in FROM
+/// and USING joins are not mistaken for such columns.
+#[test]
+fn view_columns_are_checked_offline() {
+    let tables = "schemas:\n  public:\n    tables:\n      users:\n        columns:\n          id: integer\n          email: text\n      orders:\n        columns:\n          id: integer\n          user_id: integer\n    views:\n      v:\n        query: ";
+    for bad in [
+        "SELECT id, emial FROM users",
+        "SELECT u.emial FROM users u",
+        "SELECT u.id FROM users u JOIN orders o ON o.usr = u.id",
+    ] {
+        let err = load_err(&format!("{tables}\"{bad}\"\n"));
+        assert!(err.contains("which is not declared"), "{bad}: {err}");
+    }
+    for good in [
+        "SELECT id, email AS e, current_user FROM users ORDER BY e",
+        "SELECT u.id, count(*) AS n FROM users u GROUP BY u.id HAVING count(*) > 1",
+        "SELECT u FROM users u",
+        "SELECT id FROM users JOIN orders USING (id)",
+        "SELECT u.id, (SELECT count(*) FROM orders o WHERE o.user_id = u.id AND email <> '') FROM users u",
+        "SELECT g.n, users.id FROM users, generate_series(1, 3) g(n)",
+        "WITH users AS (SELECT 1 AS whatever) SELECT whatever FROM users",
+        "SELECT x.a FROM (SELECT id AS a FROM users) x",
+        "SELECT a FROM users u(a, b)",
+    ] {
+        let schema = format!("# ok\n{tables}\"{good}\"\n");
+        load(&schema, None);
+    }
+}

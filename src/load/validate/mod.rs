@@ -500,6 +500,17 @@ pub(super) fn build(
                         continue;
                     }
                 };
+                let columns_of = |parts: &[String]| {
+                    let target = match parts {
+                        [n] => QualifiedName::new(schema, n),
+                        [s, n] => QualifiedName::new(s, n),
+                        _ => return None,
+                    };
+                    declared_tables.get(&target).cloned()
+                };
+                for message in normalize::query_column_errors(&raw_view.query, &columns_of) {
+                    ctx.err(&p(&path, &["query"]), message, None);
+                }
                 let mut view = View {
                     name: qn.clone(),
                     query,
