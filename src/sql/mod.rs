@@ -4,4 +4,5 @@
 
 pub mod builtin_types;
 pub mod normalize;
+pub mod references;
 pub mod types;
