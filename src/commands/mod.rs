@@ -114,7 +114,7 @@ pub fn plan_database_with(
 ) -> Result<(Plan, Catalog)> {
     let mut catalog = introspect::introspect_with(client, url, &desired.schema.schemas, ignore)?;
     let fingerprint = fingerprint(&catalog.schema);
-    introspect::align_view_queries(client, &desired.schema, &mut catalog.schema)?;
+    introspect::align_with_server(client, &desired.schema, &mut catalog.schema)?;
     let context = PlanContext {
         source: Some(source.to_string()),
         source_hash: Some(desired.source_hash.clone()),

@@ -18,6 +18,10 @@ use crate::sql::types::canonical_type;
 use postgres::{Client, Row, Transaction};
 use std::collections::{BTreeMap, BTreeSet};
 
+mod probe;
+
+pub use probe::{align_view_queries, align_with_server};
+
 /// Something outside management that depends on a managed object.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ExternalDependency {
@@ -67,12 +71,20 @@ pub fn connect(url: &str) -> Result<Client> {
     crate::connect::connect(url)
 }
 
-fn from_catalog_expr(text: &str, schema: &str, what: &str) -> Result<SqlExpr> {
-    normalize::expr(text, schema).map_err(|e| {
-        Error::Database(format!(
-            "could not read {what} `{text}` from the catalog: {e}"
-        ))
-    })
+/// The catalog's text of a definition sqlparser cannot read: kept as is and
+/// marked, so it never compares equal to a parsed definition by accident
+/// (the server probe compares the server's own texts instead).
+fn unparsed(text: &str) -> SqlExpr {
+    SqlExpr {
+        sql: text.trim().to_string(),
+        canonical: format!("/* not parsed */ {}", text.trim()),
+    }
+}
+
+/// One definition the parser cannot read must not stop introspection: its
+/// text is kept (see [`unparsed`]).
+fn from_catalog_expr(text: &str, schema: &str, _what: &str) -> Result<SqlExpr> {
+    Ok(normalize::expr(text, schema).unwrap_or_else(|_| unparsed(text)))
 }
 
 fn catalog_type(text: &str) -> Result<SqlType> {
@@ -471,8 +483,9 @@ fn build(
             continue;
         }
         let text: String = row.get(3);
+        // XMLTABLE and other syntax sqlparser does not know: keep the text.
         let query = normalize::query(&text, &qn.schema)
-            .map_err(|e| Error::Database(format!("could not read the query of view {qn}: {e}")))?;
+            .unwrap_or_else(|_| unparsed(text.trim().trim_end_matches(';')));
         cat.schema.views.insert(
             qn.clone(),
             View {
@@ -525,122 +538,4 @@ fn build(
     cat.external.sort();
     cat.external.dedup();
     Ok(cat)
-}
-
-/// Makes live view queries that PostgreSQL reads the same way as the desired
-/// ones compare equal: each differing desired query is created as a
-/// temporary view in a transaction that is rolled back, and its
-/// `pg_get_viewdef()` compared with the live view's; where they match, the
-/// live view takes the desired canonical text. Compute the fingerprint first.
-pub fn align_view_queries(
-    client: &mut Client,
-    desired: &Schema,
-    current: &mut Schema,
-) -> Result<()> {
-    let candidates: Vec<QualifiedName> = desired
-        .views
-        .iter()
-        .filter(|(qn, v)| current.views.get(*qn).is_some_and(|c| c.query != v.query))
-        .map(|(qn, _)| qn.clone())
-        .collect();
-    if candidates.is_empty() {
-        return Ok(());
-    }
-    let mut tx = client.transaction()?;
-    // All probes in one round trip; if any query fails to create, probe one by
-    // one so the others still count.
-    let texts = match probe_views_at_once(&mut tx, desired, &candidates) {
-        Some(texts) => texts,
-        None => {
-            tx.rollback()?;
-            tx = client.transaction()?;
-            let mut texts = Vec::new();
-            for qn in &candidates {
-                let sql = desired
-                    .views
-                    .get(qn)
-                    .map(|v| v.query.sql.clone())
-                    .unwrap_or_default();
-                texts.push(probe_view(&mut tx, &qn.schema, &sql));
-            }
-            texts
-        }
-    };
-    tx.rollback()?;
-    for (qn, text) in candidates.iter().zip(texts) {
-        let (Some(view), Some(live)) = (desired.views.get(qn), current.views.get_mut(qn)) else {
-            continue;
-        };
-        if let Some(text) = text
-            && let Ok(canon) = normalize::query(&text, &qn.schema)
-            && canon.canonical == live.query.canonical
-        {
-            // PostgreSQL reads both the same way: let them compare equal.
-            live.query.canonical.clone_from(&view.query.canonical);
-        }
-    }
-    Ok(())
-}
-
-/// Creates every candidate as a temporary view in one batch and reads their
-/// definitions back in one query; `None` when any of them fails.
-fn probe_views_at_once(
-    tx: &mut Transaction<'_>,
-    desired: &Schema,
-    candidates: &[QualifiedName],
-) -> Option<Vec<Option<String>>> {
-    let mut batch = String::new();
-    for (i, qn) in candidates.iter().enumerate() {
-        let view = desired.views.get(qn)?;
-        // The newline ends a trailing line comment in the user's query.
-        batch.push_str(&format!(
-            "SET LOCAL search_path TO {}, pg_catalog;\nCREATE TEMPORARY VIEW reconcile_probe_{i} AS {}\n;\n",
-            crate::model::quote_ident(&qn.schema),
-            view.query.sql
-        ));
-    }
-    batch.push_str("SET LOCAL search_path TO pg_catalog;");
-    tx.batch_execute(&batch).ok()?;
-    let rows = tx
-        .query(
-            "SELECT c.relname::text, pg_get_viewdef(c.oid, true) FROM pg_catalog.pg_class c
-             WHERE c.relnamespace = pg_my_temp_schema() AND c.relname LIKE 'reconcile\\_probe\\_%'",
-            &[],
-        )
-        .ok()?;
-    let mut texts = vec![None; candidates.len()];
-    for row in rows {
-        let name: String = row.get(0);
-        if let Some(i) = name
-            .strip_prefix("reconcile_probe_")
-            .and_then(|n| n.parse::<usize>().ok())
-            && i < texts.len()
-        {
-            texts[i] = Some(row.get(1));
-        }
-    }
-    Some(texts)
-}
-
-fn probe_view(tx: &mut Transaction<'_>, schema: &str, query: &str) -> Option<String> {
-    let mut sp = tx.savepoint("reconcile_probe").ok()?;
-    let result = (|| -> std::result::Result<String, postgres::Error> {
-        sp.batch_execute(&format!(
-            "SET LOCAL search_path TO {}, pg_catalog",
-            crate::model::quote_ident(schema)
-        ))?;
-        // `execute` sends one statement only, whatever the text holds.
-        sp.execute(
-            &format!("CREATE TEMPORARY VIEW reconcile_probe AS {query}"),
-            &[],
-        )?;
-        sp.batch_execute("SET LOCAL search_path TO pg_catalog")?;
-        let row = sp.query_one(
-            "SELECT pg_get_viewdef('pg_temp.reconcile_probe'::regclass, true)",
-            &[],
-        )?;
-        Ok(row.get(0))
-    })();
-    let _ = sp.rollback();
-    result.ok()
 }

@@ -2,5 +2,7 @@
 //!
 //! Never talks to a database and never writes DDL (that is `plan::steps`).
 
+pub mod builtin_types;
 pub mod normalize;
+pub mod references;
 pub mod types;

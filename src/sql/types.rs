@@ -5,55 +5,22 @@
 //! User-defined types are schema-qualified by the caller's resolver.
 
 use crate::model::{QualifiedName, Serial, SqlType, quote_ident};
+use crate::sql::builtin_types::BUILTIN_TYPES;
 
-/// Built-in types whose name is already canonical and takes no modifier.
-const PLAIN_BUILTINS: &[&str] = &[
-    "bytea",
-    "cidr",
-    "circle",
-    "date",
-    "daterange",
-    "datemultirange",
-    "box",
-    "inet",
-    "int4multirange",
-    "int4range",
-    "int8multirange",
-    "int8range",
-    "json",
-    "jsonb",
-    "jsonpath",
-    "line",
-    "lseg",
-    "macaddr",
-    "macaddr8",
-    "money",
-    "name",
-    "nummultirange",
-    "numrange",
-    "oid",
-    "path",
-    "pg_lsn",
-    "pg_snapshot",
-    "point",
-    "polygon",
-    "regclass",
-    "regproc",
-    "regtype",
-    "text",
-    "tsmultirange",
-    "tsquery",
-    "tsrange",
-    "tstzmultirange",
-    "tstzrange",
-    "tsvector",
-    "txid_snapshot",
-    "uuid",
-    "xml",
-    "record",
-    "void",
-    "trigger",
-];
+/// Pseudo-types that are not in `BUILTIN_TYPES` but name a return type.
+const PSEUDO_TYPES: &[&str] = &["record", "void", "trigger"];
+
+/// The canonical spelling of a built-in type named `name` (its `pg_type`
+/// name or its `format_type` spelling), from PostgreSQL's own catalog.
+pub fn builtin_type(name: &str) -> Option<&'static str> {
+    if let Some(p) = PSEUDO_TYPES.iter().find(|p| **p == name) {
+        return Some(p);
+    }
+    BUILTIN_TYPES
+        .iter()
+        .find(|(typname, spelling)| *typname == name || *spelling == name)
+        .map(|(_, spelling)| *spelling)
+}
 
 /// What a resolver says about a name that is not a built-in type.
 pub type Resolver<'a> = &'a dyn Fn(Option<&str>, &str) -> Option<QualifiedName>;
@@ -224,7 +191,7 @@ pub fn canonical_type(text: &str, resolve: Resolver<'_>) -> Result<SqlType, Stri
         "bit" => with("bit"),
         "varbit" | "bit varying" => with("bit varying"),
         "\"char\"" => no_mods("\"char\"")?,
-        other if PLAIN_BUILTINS.contains(&other) => no_mods(other)?,
+        other if builtin_type(other).is_some() => no_mods(builtin_type(other).unwrap_or(other))?,
         _ => {
             // A declared name used exactly as written (`Mood Type`, `MyEnum`).
             let exact = base.trim();

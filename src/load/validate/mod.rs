@@ -153,6 +153,19 @@ struct TypeEnv<'a> {
 }
 
 impl TypeEnv<'_> {
+    /// For a type name nothing declares: how to use it when it comes from a
+    /// declared extension reconcile knows nothing about.
+    fn unknown_extension_hint(&self, ty: &str) -> Option<String> {
+        let ext = self
+            .extensions
+            .values()
+            .find(|e| !EXTENSION_TYPES.iter().any(|(n, _)| *n == e.name))?;
+        Some(format!(
+            "if `{ty}` comes from extension `{}`, write it with its schema: `{}.{ty}`",
+            ext.name, ext.schema
+        ))
+    }
+
     fn resolve(&self, context: &str, schema: Option<&str>, name: &str) -> Option<QualifiedName> {
         let in_schema = |s: &str| {
             let qn = QualifiedName::new(s, name);
@@ -168,8 +181,14 @@ impl TypeEnv<'_> {
                         return Some(QualifiedName::new(ext.schema.clone(), name));
                     }
                     Some(_) => {}
-                    // An extension we know nothing about may define any type.
-                    None => return Some(QualifiedName::new(ext.schema.clone(), name)),
+                    // An extension we know nothing about may define any type,
+                    // but only a name qualified with its schema is taken as
+                    // one: an unqualified unknown name (a typo, or a built-in
+                    // type we did not know) must never move into its schema.
+                    None if want_schema.is_some() => {
+                        return Some(QualifiedName::new(ext.schema.clone(), name));
+                    }
+                    None => {}
                 }
             }
             None
@@ -481,6 +500,17 @@ pub(super) fn build(
                         continue;
                     }
                 };
+                let columns_of = |parts: &[String]| {
+                    let target = match parts {
+                        [n] => QualifiedName::new(schema, n),
+                        [s, n] => QualifiedName::new(s, n),
+                        _ => return None,
+                    };
+                    declared_tables.get(&target).cloned()
+                };
+                for message in normalize::query_column_errors(&raw_view.query, &columns_of) {
+                    ctx.err(&p(&path, &["query"]), message, None);
+                }
                 let mut view = View {
                     name: qn.clone(),
                     query,

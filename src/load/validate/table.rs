@@ -101,7 +101,8 @@ pub(super) fn build_table(
                     .iter()
                     .map(|s| (*s).to_string()),
                 );
-                let hint = did_you_mean(ty_text, candidates.iter().map(String::as_str));
+                let hint = did_you_mean(ty_text, candidates.iter().map(String::as_str))
+                    .or_else(|| env.unknown_extension_hint(ty_text));
                 ctx.err(&p(&cpath, &["type"]), e, hint);
                 continue;
             }
