@@ -265,4 +265,30 @@ mod tests {
         assert!(rules.column(&qn("public", "users"), "email").is_none());
         assert!(rules.column(&qn("public", "dgs_lessons"), "x").is_some());
     }
+
+    #[test]
+    fn function_rules_match_by_schema_and_name() {
+        let raw = RawIgnore {
+            functions: vec!["audit_*".into(), "app.touch".into()],
+            ..RawIgnore::default()
+        };
+        let rules = IgnoreRules::compile(&raw, "ignore.yaml").unwrap();
+        let qn = |s: &str, n: &str| QualifiedName::new(s, n);
+        assert!(rules.function(&qn("public", "audit_log")).is_some());
+        assert!(rules.function(&qn("app", "touch")).is_some());
+        assert!(rules.function(&qn("public", "touch")).is_none());
+    }
+
+    #[test]
+    fn migration_tables_are_ignored_unless_turned_off() {
+        let qn = QualifiedName::new("app", "alembic_version");
+        assert!(IgnoreRules::default().table(&qn).is_some());
+        assert!(IgnoreRules::default().is_migration_table(&qn));
+        let raw = RawIgnore {
+            migration_tables: Some(false),
+            ..RawIgnore::default()
+        };
+        let rules = IgnoreRules::compile(&raw, "ignore.yaml").unwrap();
+        assert!(rules.table(&qn).is_none());
+    }
 }
