@@ -28,6 +28,7 @@ pub(super) fn run(global: &GlobalArgs, args: &DiffArgs, out: &mut dyn Write) -> 
             lock_timeout: "5s".to_string(),
             managed_schemas: new.schema.schemas.iter().cloned().collect(),
             offline: true,
+            migration_tables: Vec::new(),
         },
     )?;
     write_out(out, &render(&plan, args.format))?;

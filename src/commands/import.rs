@@ -41,10 +41,19 @@ pub(super) fn run(
         ));
     }
     let catalog = introspect::introspect(&mut client, &schemas, &ignore)?;
-    let yaml = load::export::to_yaml(
-        &catalog.schema,
-        "Imported from the database by `reconcile import`.\nObjects matched by ignore.yaml are left out.",
-    );
+    let mut header = "Imported from the database by `reconcile import`.\nObjects matched by ignore.yaml are left out.".to_string();
+    if !catalog.migration_tables.is_empty() {
+        let names: Vec<String> = catalog
+            .migration_tables
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        header.push_str(&format!(
+            "\nMigration tool tables are ignored by default and left out: {}.",
+            names.join(", ")
+        ));
+    }
+    let yaml = load::export::to_yaml(&catalog.schema, &header);
     match &args.out {
         Some(path) => {
             std::fs::write(path, &yaml).map_err(|e| Error::Io {

@@ -128,6 +128,11 @@ pub fn plan_database_with(
         lock_timeout: lock_timeout.to_string(),
         managed_schemas: desired.schema.schemas.iter().cloned().collect(),
         offline: false,
+        migration_tables: catalog
+            .migration_tables
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
     };
     let plan = make_plan(
         &catalog.schema,
@@ -159,6 +164,7 @@ pub(crate) fn plan_offline(desired: &Desired, source: &str, lock_timeout: &str) 
             lock_timeout: lock_timeout.to_string(),
             managed_schemas: desired.schema.schemas.iter().cloned().collect(),
             offline: true,
+            migration_tables: Vec::new(),
         },
     )
 }

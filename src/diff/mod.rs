@@ -5,11 +5,14 @@
 //! objects. The result is sorted by kind and name.
 
 mod change;
+mod enum_usage;
 
 pub use change::{Change, CommentTarget, EnumColumn};
 
 use crate::introspect::ExternalDependency;
-use crate::model::{ConstraintKind, IndexKey, QualifiedName, Schema, Table, owned_sequence_name};
+use crate::model::{
+    Constraint, ConstraintKind, IndexKey, QualifiedName, Schema, Table, owned_sequence_name,
+};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -271,8 +274,15 @@ impl Differ<'_> {
                 Some(have) if have.values == want.values => {}
                 Some(have)
                     if is_subsequence(&have.values, &want.values)
-                        && !self.uses_any_literal(
-                            want.values.iter().filter(|v| !have.values.contains(v)),
+                        && !enum_usage::uses_any_label(
+                            self.desired,
+                            qn,
+                            &want
+                                .values
+                                .iter()
+                                .filter(|v| !have.values.contains(v))
+                                .cloned()
+                                .collect::<Vec<_>>(),
                         ) =>
                 {
                     for (i, v) in want.values.iter().enumerate() {
@@ -318,36 +328,6 @@ impl Differ<'_> {
                 self.changes.push(Change::DropEnum(have.clone()));
             }
         }
-    }
-
-    /// Whether a desired expression mentions one of these values as a literal.
-    /// PostgreSQL refuses to use an enum value added in the same transaction,
-    /// so such additions take the type-swap route instead of `ADD VALUE`.
-    fn uses_any_literal<'v>(&self, mut values: impl Iterator<Item = &'v String>) -> bool {
-        let mut texts: Vec<&str> = Vec::new();
-        for t in self.desired.tables.values() {
-            for c in &t.columns {
-                texts.extend(c.default.iter().chain(&c.generated).map(|e| e.sql.as_str()));
-            }
-            for c in t.constraints.values() {
-                if let ConstraintKind::Check { expr } = &c.kind {
-                    texts.push(&expr.sql);
-                }
-            }
-            for i in t.indexes.values() {
-                texts.extend(i.predicate.iter().map(|e| e.sql.as_str()));
-                for k in &i.keys {
-                    if let IndexKey::Expr(e) = k {
-                        texts.push(&e.sql);
-                    }
-                }
-            }
-        }
-        texts.extend(self.desired.views.values().map(|v| v.query.sql.as_str()));
-        values.any(|v| {
-            let lit = crate::model::quote_literal(v);
-            texts.iter().any(|t| t.contains(&lit))
-        })
     }
 
     /// Managed columns (current, kept in desired) whose type is the enum `qn`.
@@ -446,13 +426,16 @@ impl Differ<'_> {
 
     fn create_table(&mut self, want: &Table) {
         let mut inline = want.clone();
-        inline
-            .constraints
-            .retain(|_, c| !matches!(c.kind, ConstraintKind::ForeignKey(_)));
+        // Foreign keys come after every table exists; a check declared
+        // `validated: false` is added NOT VALID after the table (PostgreSQL
+        // ignores NOT VALID inside CREATE TABLE).
+        let separate =
+            |c: &Constraint| matches!(c.kind, ConstraintKind::ForeignKey(_)) || !c.validated;
+        inline.constraints.retain(|_, c| !separate(c));
         inline.indexes.clear();
         self.changes.push(Change::CreateTable(Box::new(inline)));
         for c in want.constraints.values() {
-            if matches!(c.kind, ConstraintKind::ForeignKey(_)) {
+            if separate(c) {
                 self.changes.push(Change::AddConstraint {
                     table: want.name.clone(),
                     constraint: c.clone(),
@@ -569,15 +552,24 @@ impl Differ<'_> {
         // Constraints and indexes: a dropped one and an added one with the
         // same definition is a rename (e.g. `customers_pkey` after the table
         // became `clients`).
-        let constraints = match_by_name(&have.constraints, &want.constraints, |a, b| {
-            a.kind == b.kind
-        });
+        let constraints = match_by_name(
+            &have.constraints,
+            &want.constraints,
+            constraint_satisfies,
+            |a, b| a.kind == b.kind,
+        );
         for (from, to) in constraints.renamed {
             self.changes.push(Change::RenameConstraint {
                 table: qn.clone(),
                 from: from.name.clone(),
                 to: to.name.clone(),
             });
+            if !from.validated && to.validated {
+                self.changes.push(Change::ValidateConstraint {
+                    table: qn.clone(),
+                    name: to.name.clone(),
+                });
+            }
         }
         for (old, new) in constraints.changed {
             if old.kind == new.kind && !old.validated {
@@ -611,7 +603,7 @@ impl Differ<'_> {
                 constraint: c.clone(),
             });
         }
-        let indexes = match_by_name(&have.indexes, &want.indexes, |a, b| {
+        let indexes = match_by_name(&have.indexes, &want.indexes, PartialEq::eq, |a, b| {
             let mut same = a.clone();
             same.name.clone_from(&b.name);
             same == *b
@@ -865,11 +857,21 @@ struct Matched<'a, T> {
     renamed: Vec<(&'a T, &'a T)>,
 }
 
-/// Matches objects by name; an unmatched current object that is the same as
-/// an unmatched desired one (apart from the name) is a rename.
-fn match_by_name<'a, T: PartialEq>(
+/// Whether the live constraint `have` already is what `want` declares.
+/// `validated: false` means "may be NOT VALID": a constraint the database
+/// has validated satisfies it (un-validating is not a thing), while one that
+/// is NOT VALID where `validated: true` is declared still needs a VALIDATE.
+fn constraint_satisfies(have: &Constraint, want: &Constraint) -> bool {
+    have.name == want.name && have.kind == want.kind && (have.validated || !want.validated)
+}
+
+/// Matches objects by name (`equal` says whether a pair needs no change); an
+/// unmatched current object that is the same as an unmatched desired one
+/// (apart from the name) is a rename.
+fn match_by_name<'a, T>(
     have: &'a BTreeMap<String, T>,
     want: &'a BTreeMap<String, T>,
+    equal: impl Fn(&T, &T) -> bool,
     same: impl Fn(&T, &T) -> bool,
 ) -> Matched<'a, T> {
     let mut m = Matched {
@@ -884,7 +886,7 @@ fn match_by_name<'a, T: PartialEq>(
     };
     for (name, w) in want {
         match have.get(name) {
-            Some(h) if h == w => {}
+            Some(h) if equal(h, w) => {}
             Some(h) => m.changed.push((h, w)),
             None => match m.dropped.iter().position(|d| same(d, w)) {
                 Some(pos) => m.renamed.push((m.dropped.remove(pos), w)),

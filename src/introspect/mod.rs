@@ -44,6 +44,9 @@ pub struct Catalog {
     pub existing_schemas: BTreeSet<String>,
     /// Ignored or out-of-scope objects that depend on managed ones.
     pub external: Vec<ExternalDependency>,
+    /// Migration tools' bookkeeping tables found in the managed schemas,
+    /// left alone by default (named in the plan header).
+    pub migration_tables: Vec<QualifiedName>,
 }
 
 /// Every catalog query introspection runs: (name, SQL, whether it takes the
@@ -298,6 +301,9 @@ fn build(
     for row in next() {
         let qn = QualifiedName::new(row.get::<_, String>(1), row.get::<_, String>(2));
         if ignore.table(&qn).is_some() {
+            if ignore.is_migration_table(&qn) {
+                cat.migration_tables.push(qn);
+            }
             continue;
         }
         by_oid.insert(row.get(0), qn.clone());

@@ -87,6 +87,7 @@ fn shortcut_of<'a>(table: &Table, c: &'a Constraint) -> Option<(&'a str, Option<
             if fk.columns.len() == 1
                 && fk.ref_columns.len() == 1
                 && fk.deferrable == Deferrable::No
+                && c.validated
                 && c.name == format!("{t}_{}_fkey", fk.columns[0]) =>
         {
             Some((&fk.columns[0], Some(fk)))
@@ -185,7 +186,18 @@ fn table_yaml(table: &Table, out: &mut String) {
         .collect();
     for c in &rest {
         if let ConstraintKind::PrimaryKey { columns } = &c.kind {
-            let _ = writeln!(out, "        primary_key: {}", list(columns));
+            // The name is written only when it is not PostgreSQL's default
+            // (ORMs name keys `pk_users`): the list form means `<table>_pkey`.
+            if c.name == format!("{}_pkey", table.name.name) {
+                let _ = writeln!(out, "        primary_key: {}", list(columns));
+            } else {
+                let _ = writeln!(
+                    out,
+                    "        primary_key: {{ name: {}, columns: {} }}",
+                    scalar(&c.name),
+                    list(columns)
+                );
+            }
         }
     }
     let section = |out: &mut String, title: &str, items: Vec<String>| {
@@ -215,8 +227,13 @@ fn table_yaml(table: &Table, out: &mut String) {
         "checks",
         rest.iter()
             .filter_map(|c| match &c.kind {
-                ConstraintKind::Check { expr } => Some(format!(
+                ConstraintKind::Check { expr } if c.validated => Some(format!(
                     "          {}: {}\n",
+                    scalar(&c.name),
+                    scalar(&expr.sql)
+                )),
+                ConstraintKind::Check { expr } => Some(format!(
+                    "          {}: {{ expression: {}, validated: false }}\n",
                     scalar(&c.name),
                     scalar(&expr.sql)
                 )),
@@ -250,6 +267,9 @@ fn table_yaml(table: &Table, out: &mut String) {
                         Deferrable::InitiallyDeferred => {
                             s.push_str("            deferrable: initially_deferred\n")
                         }
+                    }
+                    if !c.validated {
+                        s.push_str("            validated: false\n");
                     }
                     Some(s)
                 }
@@ -413,7 +433,21 @@ pub fn to_yaml(schema: &Schema, header: &str) -> String {
         if !enums.is_empty() {
             out.push_str("    enums:\n");
             for e in enums {
-                let _ = writeln!(out, "      {}: {}", scalar(&e.name.name), list(&e.values));
+                match &e.comment {
+                    None => {
+                        let _ =
+                            writeln!(out, "      {}: {}", scalar(&e.name.name), list(&e.values));
+                    }
+                    Some(c) => {
+                        let _ = writeln!(
+                            out,
+                            "      {}: {{ values: {}, comment: {} }}",
+                            scalar(&e.name.name),
+                            list(&e.values),
+                            scalar(c)
+                        );
+                    }
+                }
             }
         }
         if !sequences.is_empty() {

@@ -8,6 +8,32 @@ use globset::{Glob, GlobMatcher};
 /// The default schema of reconcile's own history table; always ignored.
 pub const HISTORY_SCHEMA: &str = "reconcile";
 
+/// Tables that migration tools keep their own bookkeeping in. They are
+/// ignored by default, in every schema: a `schema.yaml` written by hand
+/// rarely declares them, and dropping one (`alembic_version`) would make the
+/// tool think the database is new. The first six are those SPEC §2 names;
+/// the others are the same kind of table of other common tools.
+pub const MIGRATION_TABLES: &[&str] = &[
+    "alembic_version",
+    "flyway_schema_history",
+    "schema_migrations",
+    "_prisma_migrations",
+    "goose_db_version",
+    "__diesel_schema_migrations",
+    "django_migrations",
+    "ar_internal_metadata",
+    "databasechangelog",
+    "databasechangeloglock",
+    "_sqlx_migrations",
+    "knex_migrations",
+    "knex_migrations_lock",
+    "SequelizeMeta",
+    "refinery_schema_history",
+];
+
+/// The rule text naming the default for migration tables (in messages).
+const MIGRATION_RULE: &str = "the default for migration tools' tables; `migration_tables: false` in ignore.yaml turns it off";
+
 /// One `[schema.]name` glob (or `[schema.]table.column` for columns).
 #[derive(Debug, Clone)]
 struct Pattern {
@@ -39,12 +65,14 @@ pub struct IgnoreRules {
     views: Vec<Pattern>,
     sequences: Vec<Pattern>,
     types: Vec<Pattern>,
+    functions: Vec<Pattern>,
+    migration_tables: bool,
 }
 
 fn compile(
     list: &[String],
     key: &str,
-    max_parts: usize,
+    (min_parts, max_parts): (usize, usize),
     file: &str,
     errors: &mut Vec<Diagnostic>,
 ) -> Vec<Pattern> {
@@ -65,6 +93,17 @@ fn compile(
             bad(
                 format!(
                     "`{text}` is not a valid pattern (at most {max_parts} dot-separated parts)"
+                ),
+                errors,
+            );
+            continue;
+        }
+        if pieces.len() < min_parts {
+            // `columns: [legacy_code]` would match nothing: a column rule is
+            // `table.column` (`*.legacy_code` for every table).
+            bad(
+                format!(
+                    "`{text}` cannot match anything: a {key} rule needs a table part (`[schema.]table.column`, e.g. `*.{text}` for every table)"
                 ),
                 errors,
             );
@@ -95,6 +134,8 @@ impl Default for IgnoreRules {
             views: Vec::new(),
             sequences: Vec::new(),
             types: Vec::new(),
+            functions: Vec::new(),
+            migration_tables: true,
         }
     }
 }
@@ -116,12 +157,14 @@ impl IgnoreRules {
         let mut errors = Vec::new();
         let rules = IgnoreRules {
             history_schema: HISTORY_SCHEMA.to_string(),
-            schemas: compile(&raw.schemas, "schemas", 1, file, &mut errors),
-            tables: compile(&raw.tables, "tables", 2, file, &mut errors),
-            columns: compile(&raw.columns, "columns", 3, file, &mut errors),
-            views: compile(&raw.views, "views", 2, file, &mut errors),
-            sequences: compile(&raw.sequences, "sequences", 2, file, &mut errors),
-            types: compile(&raw.types, "types", 2, file, &mut errors),
+            schemas: compile(&raw.schemas, "schemas", (1, 1), file, &mut errors),
+            tables: compile(&raw.tables, "tables", (1, 2), file, &mut errors),
+            columns: compile(&raw.columns, "columns", (2, 3), file, &mut errors),
+            views: compile(&raw.views, "views", (1, 2), file, &mut errors),
+            sequences: compile(&raw.sequences, "sequences", (1, 2), file, &mut errors),
+            types: compile(&raw.types, "types", (1, 2), file, &mut errors),
+            functions: compile(&raw.functions, "functions", (1, 2), file, &mut errors),
+            migration_tables: raw.migration_tables.unwrap_or(true),
         };
         if errors.is_empty() {
             Ok(rules)
@@ -149,6 +192,13 @@ impl IgnoreRules {
     pub fn table(&self, name: &QualifiedName) -> Option<&str> {
         self.schema(&name.schema)
             .or_else(|| Self::first(&self.tables, &[&name.schema, &name.name]))
+            .or_else(|| self.is_migration_table(name).then_some(MIGRATION_RULE))
+    }
+
+    /// Whether `name` is a migration tool's bookkeeping table that is
+    /// ignored by default (and the default is on).
+    pub fn is_migration_table(&self, name: &QualifiedName) -> bool {
+        self.migration_tables && MIGRATION_TABLES.contains(&name.name.as_str())
     }
 
     /// The rule that ignores a column (or its table), if any.
@@ -167,6 +217,17 @@ impl IgnoreRules {
     pub fn sequence(&self, name: &QualifiedName) -> Option<&str> {
         self.schema(&name.schema)
             .or_else(|| Self::first(&self.sequences, &[&name.schema, &name.name]))
+    }
+
+    /// The rule that ignores a function or procedure (every overload), if any.
+    ///
+    /// Functions are not managed yet, so reconcile leaves every function
+    /// alone and nothing consults this today; the rules are compiled and
+    /// checked now so that a bad glob is reported, not dropped, and so the
+    /// issue that adds functions finds them here.
+    pub fn function(&self, name: &QualifiedName) -> Option<&str> {
+        self.schema(&name.schema)
+            .or_else(|| Self::first(&self.functions, &[&name.schema, &name.name]))
     }
 
     /// The rule that ignores a type (enum), if any.
@@ -203,5 +264,31 @@ mod tests {
         );
         assert!(rules.column(&qn("public", "users"), "email").is_none());
         assert!(rules.column(&qn("public", "dgs_lessons"), "x").is_some());
+    }
+
+    #[test]
+    fn function_rules_match_by_schema_and_name() {
+        let raw = RawIgnore {
+            functions: vec!["audit_*".into(), "app.touch".into()],
+            ..RawIgnore::default()
+        };
+        let rules = IgnoreRules::compile(&raw, "ignore.yaml").unwrap();
+        let qn = |s: &str, n: &str| QualifiedName::new(s, n);
+        assert!(rules.function(&qn("public", "audit_log")).is_some());
+        assert!(rules.function(&qn("app", "touch")).is_some());
+        assert!(rules.function(&qn("public", "touch")).is_none());
+    }
+
+    #[test]
+    fn migration_tables_are_ignored_unless_turned_off() {
+        let qn = QualifiedName::new("app", "alembic_version");
+        assert!(IgnoreRules::default().table(&qn).is_some());
+        assert!(IgnoreRules::default().is_migration_table(&qn));
+        let raw = RawIgnore {
+            migration_tables: Some(false),
+            ..RawIgnore::default()
+        };
+        let rules = IgnoreRules::compile(&raw, "ignore.yaml").unwrap();
+        assert!(rules.table(&qn).is_none());
     }
 }

@@ -113,7 +113,7 @@ pub struct RawExtension {
 #[serde(deny_unknown_fields)]
 pub struct RawSchema {
     #[serde(default)]
-    pub enums: IndexMap<Vec<String>>,
+    pub enums: IndexMap<RawEnum>,
     #[serde(default)]
     pub sequences: IndexMap<Option<RawSequence>>,
     #[serde(default)]
@@ -147,11 +147,11 @@ pub struct RawSequence {
 pub struct RawTable {
     #[serde(default)]
     pub columns: IndexMap<RawColumn>,
-    pub primary_key: Option<Vec<String>>,
+    pub primary_key: Option<RawPrimaryKey>,
     #[serde(default)]
     pub unique: IndexMap<Vec<String>>,
     #[serde(default)]
-    pub checks: IndexMap<String>,
+    pub checks: IndexMap<RawCheck>,
     #[serde(default)]
     pub foreign_keys: IndexMap<RawForeignKey>,
     #[serde(default)]
@@ -159,6 +159,173 @@ pub struct RawTable {
     pub comment: Option<String>,
     pub renamed_from: Option<String>,
 }
+
+/// `primary_key: [id]` (PostgreSQL's default name `<table>_pkey`) or
+/// `primary_key: { name: pk_users, columns: [id] }`.
+#[derive(Debug)]
+pub enum RawPrimaryKey {
+    Columns(Vec<String>),
+    Named(RawNamedKey),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNamedKey {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+}
+
+impl RawPrimaryKey {
+    /// The key's columns, whichever form was written.
+    pub fn columns(&self) -> &[String] {
+        match self {
+            RawPrimaryKey::Columns(c) => c,
+            RawPrimaryKey::Named(k) => &k.columns,
+        }
+    }
+
+    /// The name given in the map form, if any.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            RawPrimaryKey::Columns(_) => None,
+            RawPrimaryKey::Named(k) => k.name.as_deref(),
+        }
+    }
+}
+
+/// `checks: { name: "expr" }` or `{ name: { expression: "expr", validated: false } }`.
+#[derive(Debug)]
+pub enum RawCheck {
+    Expression(String),
+    Full(RawCheckFull),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCheckFull {
+    pub expression: String,
+    #[serde(default = "yes")]
+    pub validated: bool,
+}
+
+impl RawCheck {
+    /// The SQL condition.
+    pub fn expression(&self) -> &str {
+        match self {
+            RawCheck::Expression(e) => e,
+            RawCheck::Full(f) => &f.expression,
+        }
+    }
+
+    /// `validated` (true unless written `false`).
+    pub fn validated(&self) -> bool {
+        match self {
+            RawCheck::Expression(_) => true,
+            RawCheck::Full(f) => f.validated,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// An enum: `[a, b]` or `{ values: [a, b], comment: ... }`.
+#[derive(Debug)]
+pub enum RawEnum {
+    Values(Vec<String>),
+    Full(RawEnumFull),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnumFull {
+    pub values: Vec<String>,
+    pub comment: Option<String>,
+}
+
+impl RawEnum {
+    /// The labels in order.
+    pub fn values(&self) -> &[String] {
+        match self {
+            RawEnum::Values(v) => v,
+            RawEnum::Full(f) => &f.values,
+        }
+    }
+
+    /// `COMMENT ON TYPE`, map form only.
+    pub fn comment(&self) -> Option<&str> {
+        match self {
+            RawEnum::Values(_) => None,
+            RawEnum::Full(f) => f.comment.as_deref(),
+        }
+    }
+}
+
+/// Deserializes "a list or a mapping" (or "a string or a mapping") types by
+/// hand rather than with `#[serde(untagged)]`, which would replace the
+/// mapping's precise error (an unknown key, with its place) by a vague one.
+macro_rules! list_or_map {
+    ($ty:ident, $expecting:literal, $seq:expr, $map:expr, $full:ty, str: $str:expr) => {
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> Visitor<'de> for V {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str($expecting)
+                    }
+                    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<$ty, A::Error> {
+                        let build: Option<fn(Vec<String>) -> $ty> = $seq;
+                        match build {
+                            Some(build) => Vec::<String>::deserialize(
+                                de::value::SeqAccessDeserializer::new(seq),
+                            )
+                            .map(build),
+                            None => Err(de::Error::invalid_type(de::Unexpected::Seq, &self)),
+                        }
+                    }
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<$ty, E> {
+                        let build: Option<fn(String) -> $ty> = $str;
+                        match build {
+                            Some(build) => Ok(build(v.to_string())),
+                            None => Err(E::invalid_type(de::Unexpected::Str(v), &self)),
+                        }
+                    }
+                    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<$ty, A::Error> {
+                        <$full>::deserialize(de::value::MapAccessDeserializer::new(map)).map($map)
+                    }
+                }
+                d.deserialize_any(V)
+            }
+        }
+    };
+}
+
+list_or_map!(
+    RawPrimaryKey,
+    "a list of columns or { name, columns }",
+    Some(RawPrimaryKey::Columns),
+    RawPrimaryKey::Named,
+    RawNamedKey,
+    str: None
+);
+list_or_map!(
+    RawCheck,
+    "an SQL expression or { expression, validated }",
+    None,
+    RawCheck::Full,
+    RawCheckFull,
+    str: Some(RawCheck::Expression)
+);
+list_or_map!(
+    RawEnum,
+    "a list of values or { values, comment }",
+    Some(RawEnum::Values),
+    RawEnum::Full,
+    RawEnumFull,
+    str: None
+);
 
 /// A column: either a bare type (`team_id: bigint`) or the full form.
 #[derive(Debug, Default)]
@@ -274,6 +441,8 @@ pub struct RawForeignKey {
     pub on_update: Option<RawAction>,
     #[serde(default)]
     pub deferrable: RawDeferrable,
+    #[serde(default = "yes")]
+    pub validated: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -335,4 +504,6 @@ pub struct RawIgnore {
     pub types: Vec<String>,
     #[serde(default)]
     pub functions: Vec<String>,
+    /// Whether migration tools' bookkeeping tables are ignored (default true).
+    pub migration_tables: Option<bool>,
 }

@@ -176,6 +176,9 @@ pub struct PlanContext {
     pub managed_schemas: Vec<String>,
     /// True when planned without a database (against an empty one).
     pub offline: bool,
+    /// Migration tools' bookkeeping tables present, ignored by default.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub migration_tables: Vec<String>,
 }
 
 /// An ordered list of steps.
@@ -421,6 +424,12 @@ impl Plan {
                 c.unmanaged_schemas.join(", ")
             ));
         }
+        if !c.migration_tables.is_empty() {
+            lines.push(format!(
+                "{comment}migration tool tables (ignored by default, left alone): {}",
+                c.migration_tables.join(", ")
+            ));
+        }
         lines
     }
 
@@ -504,6 +513,17 @@ impl Plan {
             out.push_str(&format!(
                 "\nSchemas present but not managed (left alone): {}\n",
                 self.context.unmanaged_schemas.join(", ")
+            ));
+        }
+        if !self.context.migration_tables.is_empty() {
+            out.push_str(&format!(
+                "{}Migration tool tables (ignored by default, left alone): {}\n",
+                if self.context.unmanaged_schemas.is_empty() {
+                    "\n"
+                } else {
+                    ""
+                },
+                self.context.migration_tables.join(", ")
             ));
         }
         out

@@ -1,6 +1,9 @@
 -- Reads: pg_constraint, pg_class, pg_namespace, pg_attribute.
 -- Constraints of tables in the managed schemas, and foreign keys from anywhere
 -- that point into them (so the plan knows what depends on managed tables).
+-- Constraints PostgreSQL derives from a parent one (`conparentid <> 0`: the
+-- foreign keys it adds for each partition of a partitioned referenced table,
+-- the copies on partitions) are part of that parent, not objects of their own.
 SELECT n.nspname::text, c.relname::text, k.conname::text, k.contype::text,
        ARRAY(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY u(num, ord)
              JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.num
@@ -16,7 +19,7 @@ JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_class r ON r.oid = k.confrelid
 LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace
-WHERE k.contype IN ('p', 'u', 'c', 'f')
+WHERE k.contype IN ('p', 'u', 'c', 'f') AND k.conparentid = 0
   AND (n.nspname = ANY($1) OR (k.contype = 'f' AND rn.nspname = ANY($1)))
   AND n.nspname NOT LIKE 'pg\_%' AND n.nspname <> 'information_schema'
 ORDER BY 1, 2, 3

@@ -393,8 +393,9 @@ pub(super) fn build(
                 None,
             );
         }
-        for (name, values) in &body.enums {
+        for (name, raw_enum) in &body.enums {
             let path = p(&base, &["enums", name]);
+            let values = raw_enum.values();
             ctx.check_name(&path, name);
             let qn = QualifiedName::new(schema, name);
             if let Some(rule) = ignore.type_(&qn) {
@@ -428,8 +429,8 @@ pub(super) fn build(
                 qn.clone(),
                 Enum {
                     name: qn,
-                    values: values.clone(),
-                    comment: None,
+                    values: values.to_vec(),
+                    comment: raw_enum.comment().map(str::to_string),
                 },
             );
         }

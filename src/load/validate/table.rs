@@ -236,16 +236,28 @@ pub(super) fn build_table(
         });
     }
 
-    let pk_name = format!("{}_pkey", qn.name);
+    // A list keeps PostgreSQL's default name; the map form may name the key
+    // (ORMs name it `pk_users`), so import can round-trip either.
+    let pk_name = raw
+        .primary_key
+        .as_ref()
+        .and_then(|k| k.name())
+        .map_or_else(|| format!("{}_pkey", qn.name), str::to_string);
     match (&raw.primary_key, pk_from_columns.is_empty()) {
         (Some(_), false) => ctx.err(
             &p(path, &["primary_key"]),
             "the primary key is declared both here and with `primary_key: true` on a column",
             None,
         ),
-        (Some(cols), true) => {
+        (Some(key), true) => {
             let kpath = p(path, &["primary_key"]);
-            check_columns(ctx, &kpath, cols);
+            let cols = key.columns();
+            let cpath = if key.name().is_some() {
+                p(&kpath, &["columns"])
+            } else {
+                kpath.clone()
+            };
+            check_columns(ctx, &cpath, cols);
             if cols.is_empty() {
                 ctx.err(&kpath, "a primary key needs at least one column", None);
             }
@@ -257,7 +269,7 @@ pub(super) fn build_table(
                     validated: true,
                     name: pk_name,
                     kind: ConstraintKind::PrimaryKey {
-                        columns: cols.clone(),
+                        columns: cols.to_vec(),
                     },
                 },
             );
@@ -304,15 +316,16 @@ pub(super) fn build_table(
             },
         );
     }
-    for (name, sql) in &raw.checks {
+    for (name, check) in &raw.checks {
         let cpath = p(path, &["checks", name]);
+        let sql = check.expression();
         if let Some(expr) = checked_expr(ctx, &cpath, sql, &schema, Some((&names, "the check"))) {
             add_constraint(
                 ctx,
                 &mut table,
                 &cpath,
                 Constraint {
-                    validated: true,
+                    validated: check.validated(),
                     name: name.clone(),
                     kind: ConstraintKind::Check { expr },
                 },
@@ -334,7 +347,7 @@ pub(super) fn build_table(
             &mut table,
             &fpath,
             Constraint {
-                validated: true,
+                validated: fk.validated,
                 name: name.clone(),
                 kind: ConstraintKind::ForeignKey(ForeignKey {
                     columns: fk.columns.clone(),

@@ -704,21 +704,36 @@ fn add_constraint(
         ConstraintKind::ForeignKey(_) => "foreign key",
     };
     let needs = constraint_needs(table, c, desired);
-    let online = existing_table
-        && matches!(
-            c.kind,
-            ConstraintKind::ForeignKey(_) | ConstraintKind::Check { .. }
-        );
+    let can_skip_validation = matches!(
+        c.kind,
+        ConstraintKind::ForeignKey(_) | ConstraintKind::Check { .. }
+    );
+    let online = existing_table && can_skip_validation;
+    // `validated: false` is kept as declared: added NOT VALID and never
+    // validated by this plan (on a new table too, so both databases match).
+    let keep_not_valid = !c.validated && can_skip_validation;
     let sql = format!(
         "ALTER TABLE {} ADD {}{}",
         table.sql(),
         constraint_sql(c),
-        if online { " NOT VALID" } else { "" }
+        if online || keep_not_valid {
+            " NOT VALID"
+        } else {
+            ""
+        }
     );
     let mut step = Step::new(
         Action::Create,
         key.clone(),
-        format!("add {kind} {} on {table}", c.name),
+        format!(
+            "add {kind} {} on {table}{}",
+            c.name,
+            if keep_not_valid {
+                " (NOT VALID, as declared)"
+            } else {
+                ""
+            }
+        ),
         vec![sql],
         phase,
     )
@@ -732,7 +747,7 @@ fn add_constraint(
         ));
     }
     steps.push(step);
-    if online {
+    if online && !keep_not_valid {
         steps.push(validate_step(table, &c.name));
     }
 }

@@ -1,0 +1,1 @@
+SELECT status = 'closed' FROM tickets WHERE id = 1
