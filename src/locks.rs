@@ -32,7 +32,11 @@ pub struct Holder {
 /// `ACCESS EXCLUSIVE` lock on anything in `schemas` (the only mode that
 /// blocks reading the catalog). Errors while asking are ignored: this only
 /// improves a message.
-pub fn holders(client: &mut Client, relations: &[QualifiedName], schemas: &[String]) -> Vec<Holder> {
+pub fn holders(
+    client: &mut Client,
+    relations: &[QualifiedName],
+    schemas: &[String],
+) -> Vec<Holder> {
     let names: Vec<String> = relations.iter().map(QualifiedName::sql).collect();
     let by_relation = query(
         client,
@@ -52,13 +56,14 @@ pub fn holders(client: &mut Client, relations: &[QualifiedName], schemas: &[Stri
 
 fn query(client: &mut Client, filter: &str, param: &[String]) -> Vec<Holder> {
     let sql = format!(
-        "SELECT l.relation::regclass::text, a.pid, coalesce(a.application_name, ''), \
+        "SELECT format('%I.%I', cn.nspname, c.relname), a.pid, coalesce(a.application_name, ''), \
                 coalesce(a.state, ''), \
                 coalesce(extract(epoch FROM now() - coalesce(a.xact_start, a.query_start))::float8, 0), \
                 l.mode \
          FROM pg_catalog.pg_locks l \
          JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid \
          JOIN pg_catalog.pg_class c ON c.oid = l.relation \
+         JOIN pg_catalog.pg_namespace cn ON cn.oid = c.relnamespace \
          WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid() \
            AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()) \
            AND {filter} \
@@ -96,7 +101,11 @@ pub fn describe(holders: &[Holder]) -> String {
         let text = format!(
             "pid {} ({app}, {} for {:.1} s, {})",
             h.pid,
-            if h.state.is_empty() { "state unknown" } else { &h.state },
+            if h.state.is_empty() {
+                "state unknown"
+            } else {
+                &h.state
+            },
             h.seconds,
             h.mode
         );

@@ -240,9 +240,7 @@ fn query_sql(p: &Precondition) -> String {
                 let matches: Vec<String> = columns
                     .iter()
                     .zip(ref_columns)
-                    .map(|(c, rc)| {
-                        format!("r.{} = {table}.{}", quote_ident(rc), quote_ident(c))
-                    })
+                    .map(|(c, rc)| format!("r.{} = {table}.{}", quote_ident(rc), quote_ident(c)))
                     .collect();
                 cond.push_str(&format!(
                     " AND NOT EXISTS (SELECT 1 FROM {} AS r WHERE {})",

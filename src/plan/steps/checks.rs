@@ -214,7 +214,11 @@ impl<'a> Before<'a> {
     }
 
     /// No duplicate keys for a new unique index.
-    pub(super) fn unique_index(&self, table: &QualifiedName, index: &Index) -> Option<Precondition> {
+    pub(super) fn unique_index(
+        &self,
+        table: &QualifiedName,
+        index: &Index,
+    ) -> Option<Precondition> {
         let mut keys = Vec::new();
         for k in &index.keys {
             match k {

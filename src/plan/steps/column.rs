@@ -1,7 +1,7 @@
 //! `ALTER COLUMN`: type, nullability (online), default, identity, serial.
 
-use super::*;
 use super::checks::{Before, may_fail};
+use super::*;
 
 /// Name of the temporary check that proves a column has no NULLs.
 pub(super) fn not_null_check_name(table: &QualifiedName, column: &str) -> String {
@@ -153,8 +153,8 @@ pub(super) fn alter_column(
         }
         _ => {}
     }
-    match (from.ty.serial, to.ty.serial) {
-        (None, Some(_)) => {
+    if from.ty.serial.is_none() && to.ty.serial.is_some() {
+        {
             let seq = sibling(table, &format!("{}_{}_seq", table.name, to.name));
             sql.push(format!(
                 "CREATE SEQUENCE {} AS {} OWNED BY {t}.{col}",
@@ -170,7 +170,6 @@ pub(super) fn alter_column(
                 quote_literal(&seq.sql())
             ));
         }
-        _ => {}
     }
     let names = table_columns(desired, table);
     let key = ObjectKey::Column(table.clone(), to.name.clone());

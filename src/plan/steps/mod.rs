@@ -482,7 +482,11 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                 // rows still violate it, it stays as it was (NOT VALID), and
                 // the next plan validates it again.
                 let mut step = validate_step(table, name);
-                if let Some(c) = desired.tables.get(table).and_then(|t| t.constraints.get(name)) {
+                if let Some(c) = desired
+                    .tables
+                    .get(table)
+                    .and_then(|t| t.constraints.get(name))
+                {
                     step.precondition = before.constraint(table, c);
                 }
                 step
