@@ -154,22 +154,20 @@ pub(super) fn alter_column(
         _ => {}
     }
     if from.ty.serial.is_none() && to.ty.serial.is_some() {
-        {
-            let seq = sibling(table, &format!("{}_{}_seq", table.name, to.name));
-            sql.push(format!(
-                "CREATE SEQUENCE {} AS {} OWNED BY {t}.{col}",
-                seq.sql(),
-                to.ty.sql
-            ));
-            sql.push(format!(
-                "ALTER TABLE {t} ALTER COLUMN {col} SET DEFAULT nextval({}::regclass)",
-                quote_literal(&seq.sql())
-            ));
-            sql.push(format!(
-                "SELECT setval({}, coalesce(max({col}), 0) + 1, false) FROM {t}",
-                quote_literal(&seq.sql())
-            ));
-        }
+        let seq = sibling(table, &format!("{}_{}_seq", table.name, to.name));
+        sql.push(format!(
+            "CREATE SEQUENCE {} AS {} OWNED BY {t}.{col}",
+            seq.sql(),
+            to.ty.sql
+        ));
+        sql.push(format!(
+            "ALTER TABLE {t} ALTER COLUMN {col} SET DEFAULT nextval({}::regclass)",
+            quote_literal(&seq.sql())
+        ));
+        sql.push(format!(
+            "SELECT setval({}, coalesce(max({col}), 0) + 1, false) FROM {t}",
+            quote_literal(&seq.sql())
+        ));
     }
     let names = table_columns(desired, table);
     let key = ObjectKey::Column(table.clone(), to.name.clone());
