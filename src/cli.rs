@@ -2,7 +2,8 @@
 //!
 //! Exit codes: 0 success or no changes; 1 error; 2 changes present
 //! (`plan --check`, `diff --check`); 3 refused (destructive steps without
-//! `--allow-destructive`, a lock not obtained).
+//! `--allow-destructive`, a lock not obtained, a preflight check failed,
+//! the confirmation declined).
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -189,6 +190,11 @@ pub struct RunArgs {
     /// Bound on every lock wait: advisory lock, introspection, each step.
     #[arg(long, default_value = "5s")]
     pub lock_timeout: String,
+    /// After a lock timeout inside the transaction, rerun the whole
+    /// transaction up to N times, pausing 1 s, 2 s, 4 s, ... between tries
+    /// (default 0: give up at once).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub lock_retries: u32,
     /// Bound on every statement (default: none).
     #[arg(long)]
     pub statement_timeout: Option<String>,

@@ -64,6 +64,10 @@ pub enum Error {
     /// a lock not obtained, a changed fingerprint.
     #[error("{0}")]
     Refused(String),
+    /// A lock was not obtained within `--lock-timeout`; the message names
+    /// the object and the sessions holding it.
+    #[error("{0}")]
+    LockNotObtained(String),
     /// Bad command-line usage.
     #[error("{0}")]
     Usage(String),
@@ -87,7 +91,7 @@ impl Error {
     /// The process exit code for this error (SPEC §3).
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Refused(_) => 3,
+            Error::Refused(_) | Error::LockNotObtained(_) => 3,
             _ => 1,
         }
     }
@@ -95,8 +99,18 @@ impl Error {
 
 impl From<postgres::Error> for Error {
     fn from(e: postgres::Error) -> Self {
-        Error::Database(describe_pg_error(&e))
+        if is_lock_timeout(&e) {
+            Error::LockNotObtained(describe_pg_error(&e))
+        } else {
+            Error::Database(describe_pg_error(&e))
+        }
     }
+}
+
+/// Whether the statement was cancelled by `lock_timeout`.
+pub fn is_lock_timeout(e: &postgres::Error) -> bool {
+    e.as_db_error()
+        .is_some_and(|d| d.code() == &postgres::error::SqlState::LOCK_NOT_AVAILABLE)
 }
 
 /// A one-line description of a database error, with SQLSTATE and detail.

@@ -3,9 +3,11 @@
 //! The pipeline: [`load`] reads `schema.yaml` and `ignore.yaml` into the
 //! neutral [`model`]; [`introspect`] reads the live database into the same
 //! model; [`diff`] compares the two into a list of changes; [`plan`] turns the
-//! changes into ordered SQL steps with hazards; [`apply`] runs them.
+//! changes into ordered SQL steps with hazards; [`preflight`] checks what
+//! existing rows must satisfy for them; [`apply`] runs them.
 //! Around it: [`connect`] opens connections (TLS, `sslmode`), [`history`]
-//! records applies, [`commands`] and [`cli`] are the command line.
+//! records applies, [`locks`] names the sessions a lock wait gave up on,
+//! [`commands`] and [`cli`] are the command line.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -18,6 +20,8 @@ pub mod error;
 pub mod history;
 pub mod introspect;
 pub mod load;
+pub mod locks;
 pub mod model;
 pub mod plan;
+pub mod preflight;
 pub mod sql;

@@ -469,9 +469,11 @@ fn history_records_applies_and_failures() {
         run_in(dir.path(), &["apply", "--yes", "--database-url", &db.url]).code,
         0
     );
-    // A failing apply: a row that violates the new check.
+    // A failing apply the preflight cannot foresee (rows violating a new
+    // rule are refused before the transaction): a default that fails to
+    // evaluate for the existing row.
     db.execute("INSERT INTO teams VALUES (-1);");
-    let failing = SMALL.replace("          id: { type: bigint, primary_key: true }\n      users:", "          id: { type: bigint, primary_key: true }\n          name: { type: text, not_null: true }\n      users:");
+    let failing = SMALL.replace("          id: { type: bigint, primary_key: true }\n      users:", "          id: { type: bigint, primary_key: true }\n          name: { type: int, default: \"1 / 0\" }\n      users:");
     std::fs::write(dir.path().join("failing.yaml"), failing).expect("write");
     let out = run_in(
         dir.path(),

@@ -3,7 +3,7 @@
 use super::{ExitStatus, load_inputs, plan_database, render, write_out};
 use crate::apply::{
     SessionOptions, configure_session, install_interrupt_handler, parse_duration,
-    release_advisory_lock, run_steps, take_advisory_lock,
+    release_advisory_lock, run_steps_with, take_advisory_lock,
 };
 use crate::cli::{ApplyArgs, GlobalArgs, RunArgs};
 use crate::error::{Error, Result};
@@ -61,6 +61,8 @@ pub(super) fn execute(
     let plan = &job.plan;
     write_out(out, &render(plan, guard.format))?;
     if guard.dry_run {
+        // Exits as the real run would: refused when the rows break a new rule.
+        preflight(client, plan, err)?;
         return Ok(ExitStatus::Success);
     }
     let destructive = plan.destructive_steps();
@@ -75,6 +77,9 @@ pub(super) fn execute(
             list.join("\n")
         )));
     }
+    // Before the confirmation: a plan the rows would make fail is refused
+    // before anyone is asked to approve it.
+    preflight(client, plan, err)?;
     if !plan.is_empty() && !guard.yes {
         if !std::io::stdin().is_terminal() {
             return Err(Error::Usage(
@@ -99,7 +104,10 @@ pub(super) fn execute(
     let schema_text = job.desired.map(|d| d.source.as_str()).unwrap_or_default();
     let plan_sql = plan.to_sql();
     let start = Instant::now();
-    let outcome = run_steps(client, plan).and_then(|()| match job.desired {
+    let mut notify = |message: &str| {
+        let _ = writeln!(err, "warning: {message}");
+    };
+    let outcome = run_steps_with(client, plan, guard.lock_retries, &mut notify).and_then(|()| match job.desired {
         Some(desired) => {
             let (after, _) = plan_database(client, desired, job.ignore, job.source, &guard.lock_timeout)?;
             if after.is_empty() {
@@ -149,6 +157,20 @@ pub(super) fn execute(
         },
     )?;
     Ok(ExitStatus::Success)
+}
+
+/// Checks what the existing rows must satisfy for the `may_fail` steps;
+/// refuses (exit 3, nothing changed) when they do not.
+fn preflight(client: &mut Client, plan: &Plan, err: &mut dyn Write) -> Result<()> {
+    for skipped in crate::preflight::check(client, plan)? {
+        let _ = writeln!(
+            err,
+            "warning: could not check the existing rows for `{}` before applying ({}); \
+             the step may still fail on them",
+            skipped.step, skipped.message
+        );
+    }
+    Ok(())
 }
 
 pub(super) fn run(

@@ -112,9 +112,11 @@ pub fn plan_database_with(
     source: &str,
     lock_timeout: &str,
 ) -> Result<(Plan, Catalog)> {
-    let mut catalog = introspect::introspect_with(client, url, &desired.schema.schemas, ignore)?;
+    let mut catalog = introspect::introspect_with(client, url, &desired.schema.schemas, ignore)
+        .map_err(|e| name_lock_holders(client, desired, e))?;
     let fingerprint = fingerprint(&catalog.schema);
-    introspect::align_with_server(client, &desired.schema, &mut catalog.schema)?;
+    introspect::align_with_server(client, &desired.schema, &mut catalog.schema)
+        .map_err(|e| name_lock_holders(client, desired, e))?;
     let context = PlanContext {
         source: Some(source.to_string()),
         source_hash: Some(desired.source_hash.clone()),
@@ -142,6 +144,20 @@ pub fn plan_database_with(
         context,
     )?;
     Ok((plan, catalog))
+}
+
+/// A lock timeout while reading the catalog (views read the tables they
+/// select from): names the locked objects and who holds them.
+fn name_lock_holders(client: &mut Client, desired: &Desired, e: Error) -> Error {
+    let Error::LockNotObtained(message) = e else {
+        return e;
+    };
+    let schemas: Vec<String> = desired.schema.schemas.iter().cloned().collect();
+    let holders = crate::locks::holders(client, &[], &schemas);
+    Error::LockNotObtained(format!(
+        "could not read the schema within the lock timeout ({message}); {}; nothing was changed",
+        crate::locks::describe(&holders)
+    ))
 }
 
 /// Plans against an empty database (no URL given).

@@ -41,6 +41,18 @@ pub enum HazardKind {
     /// Nothing to do: reconcile runs it after the transaction, idempotently,
     /// and rebuilds an invalid index on the next run.
     NotTransactional,
+    /// ## What
+    /// The step fails if existing rows break a new rule: a new NOT NULL,
+    /// check, foreign key or unique key, or a NOT NULL column added without
+    /// a default to a table with rows.
+    /// ## Why it is risky
+    /// A failure after the transaction would leave the database between the
+    /// old and the new schema.
+    /// ## How to avoid
+    /// Nothing to do by hand: `apply` checks these conditions with read-only
+    /// queries before the transaction starts and refuses (exit 3, nothing
+    /// changed) naming the rows that violate them; fix those rows first.
+    MayFail,
 }
 
 impl fmt::Display for HazardKind {
@@ -50,6 +62,7 @@ impl fmt::Display for HazardKind {
             HazardKind::TableRewrite => "table_rewrite",
             HazardKind::LongLock => "long_lock",
             HazardKind::NotTransactional => "not_transactional",
+            HazardKind::MayFail => "may_fail",
         })
     }
 }

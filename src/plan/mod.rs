@@ -2,6 +2,7 @@
 
 pub mod hazard;
 pub mod order;
+pub mod precondition;
 pub mod saved;
 pub(crate) mod steps;
 
@@ -89,6 +90,16 @@ pub struct Step {
     /// Ordering information.
     #[serde(skip)]
     pub deps: StepDeps,
+    /// For a `may_fail` step: what the existing rows must satisfy, checked
+    /// before the transaction (`None`: nothing to check, or not checkable
+    /// before the plan runs).
+    #[serde(skip)]
+    pub precondition: Option<precondition::Precondition>,
+    /// For a step after the transaction: statements that remove what a
+    /// failed run of it leaves behind (a helper check, an invalid index), so
+    /// the next plan is exactly the remaining work.
+    #[serde(skip)]
+    pub on_failure: Vec<String>,
 }
 
 fn display<S: serde::Serializer>(k: &ObjectKey, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -125,6 +136,8 @@ impl Step {
             transactional: true,
             phase,
             deps: StepDeps::default(),
+            precondition: None,
+            on_failure: Vec::new(),
         }
     }
 
@@ -291,10 +304,16 @@ fn keep_needed_indexes_in_transaction(steps: &mut [Step]) {
             for q in &mut s.sql {
                 *q = q.replacen("CONCURRENTLY IF NOT EXISTS ", "", 1);
             }
-            s.hazards = vec![Hazard::new(
-                HazardKind::LongLock,
-                "built inside the transaction (another step needs it), blocking writes to the table",
-            )];
+            // Inside the transaction a failed build rolls back with it.
+            s.on_failure.clear();
+            s.hazards.retain(|h| h.kind == HazardKind::MayFail);
+            s.hazards.insert(
+                0,
+                Hazard::new(
+                    HazardKind::LongLock,
+                    "built inside the transaction (another step needs it), blocking writes to the table",
+                ),
+            );
         }
     }
 }

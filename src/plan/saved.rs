@@ -32,6 +32,7 @@ fn hazard_kind(text: &str) -> Option<HazardKind> {
         "table_rewrite" => HazardKind::TableRewrite,
         "long_lock" => HazardKind::LongLock,
         "not_transactional" => HazardKind::NotTransactional,
+        "may_fail" => HazardKind::MayFail,
         _ => return None,
     })
 }
@@ -175,6 +176,11 @@ pub fn parse(text: &str, file: &str) -> Result<SavedPlan> {
                 Phase::Concurrent
             },
             deps: StepDeps::default(),
+            // A saved plan is only SQL: its conditions are not known, so
+            // `apply --plan` relies on the transaction and the cleanup-free
+            // post-transaction steps (see the README).
+            precondition: None,
+            on_failure: Vec::new(),
         });
     }
     Ok(SavedPlan {

@@ -1,5 +1,6 @@
 //! `ALTER COLUMN`: type, nullability (online), default, identity, serial.
 
+use super::checks::{Before, may_fail};
 use super::*;
 
 /// Name of the temporary check that proves a column has no NULLs.
@@ -17,15 +18,32 @@ pub(super) fn alter_column(
     from: &Column,
     to: &Column,
     desired: &Schema,
+    before: &Before<'_>,
 ) -> Vec<Step> {
     let t = table.sql();
     let col = quote_ident(&to.name);
     let mut sql = Vec::new();
     let mut hazards = Vec::new();
     let type_changed = from.ty.sql != to.ty.sql || from.collation != to.collation;
-    let identity_changed = from.identity != to.identity;
     if from.default.is_some() && (to.default.is_none() || type_changed) {
         sql.push(format!("ALTER TABLE {t} ALTER COLUMN {col} DROP DEFAULT"));
+    }
+    let leaves_serial = from.ty.serial.is_some() && to.ty.serial.is_none();
+    if leaves_serial {
+        // Off serial: its nextval() default goes first (an identity cannot
+        // be added over a default), then the sequence the column owns. Its
+        // name is the server's (a renamed table keeps the old one), so it
+        // is looked up with pg_get_serial_sequence. Not data loss: the
+        // column keeps its values and an identity restarts after them. A
+        // sequence some other default also uses makes the DROP fail, and
+        // the transaction with it, rather than being cascaded away.
+        sql.push(format!("ALTER TABLE {t} ALTER COLUMN {col} DROP DEFAULT"));
+        let body = format!(
+            "BEGIN EXECUTE format('DROP SEQUENCE %s', pg_get_serial_sequence({}, {})); END",
+            quote_literal(&t),
+            quote_literal(&to.name)
+        );
+        sql.push(format!("DO {}", quote_literal(&body)));
     }
     if from.identity.is_some() && to.identity.is_none() {
         sql.push(format!("ALTER TABLE {t} ALTER COLUMN {col} DROP IDENTITY"));
@@ -93,7 +111,15 @@ pub(super) fn alter_column(
             HazardKind::LongLock,
             format!("scans {table} under an exclusive lock to check for NULLs"),
         ));
+        if to.identity.is_none() {
+            hazards.push(may_fail(format!(
+                "fails if rows of {table} hold NULL in {}",
+                to.name
+            )));
+        }
     }
+    // A cast keeps NULLs NULL, so the old column answers for the new one.
+    let in_tx_not_null = !from.not_null && to.not_null && !online_not_null;
     if let Some(d) = &to.default
         && (from.default.as_ref() != Some(d) || type_changed)
     {
@@ -127,28 +153,21 @@ pub(super) fn alter_column(
         }
         _ => {}
     }
-    let _ = identity_changed;
-    match (from.ty.serial, to.ty.serial) {
-        (Some(_), None) if to.default.is_none() && from.default.is_none() => {
-            sql.push(format!("ALTER TABLE {t} ALTER COLUMN {col} DROP DEFAULT"));
-        }
-        (None, Some(_)) => {
-            let seq = sibling(table, &format!("{}_{}_seq", table.name, to.name));
-            sql.push(format!(
-                "CREATE SEQUENCE {} AS {} OWNED BY {t}.{col}",
-                seq.sql(),
-                to.ty.sql
-            ));
-            sql.push(format!(
-                "ALTER TABLE {t} ALTER COLUMN {col} SET DEFAULT nextval({}::regclass)",
-                quote_literal(&seq.sql())
-            ));
-            sql.push(format!(
-                "SELECT setval({}, coalesce(max({col}), 0) + 1, false) FROM {t}",
-                quote_literal(&seq.sql())
-            ));
-        }
-        _ => {}
+    if from.ty.serial.is_none() && to.ty.serial.is_some() {
+        let seq = sibling(table, &format!("{}_{}_seq", table.name, to.name));
+        sql.push(format!(
+            "CREATE SEQUENCE {} AS {} OWNED BY {t}.{col}",
+            seq.sql(),
+            to.ty.sql
+        ));
+        sql.push(format!(
+            "ALTER TABLE {t} ALTER COLUMN {col} SET DEFAULT nextval({}::regclass)",
+            quote_literal(&seq.sql())
+        ));
+        sql.push(format!(
+            "SELECT setval({}, coalesce(max({col}), 0) + 1, false) FROM {t}",
+            quote_literal(&seq.sql())
+        ));
     }
     let names = table_columns(desired, table);
     let key = ObjectKey::Column(table.clone(), to.name.clone());
@@ -174,6 +193,9 @@ pub(super) fn alter_column(
         }
     }
     step.hazards = hazards;
+    if in_tx_not_null && to.identity.is_none() {
+        step.precondition = before.not_null_any_type(table, &to.name);
+    }
     if online_not_null {
         step = step.creates([ObjectKey::Constraint(table.clone(), check_name.clone())]);
     }
@@ -205,9 +227,18 @@ pub(super) fn alter_column(
             ),
             Hazard::new(
                 HazardKind::NotTransactional,
-                "runs after the transaction; if rows hold NULLs it fails and the column stays nullable",
+                "runs after the transaction; apply checks for NULLs before the transaction starts",
             ),
+            may_fail(format!("fails if rows of {table} hold NULL in {}", to.name)),
         ];
+        finish.precondition = before.not_null(table, &to.name);
+        // If rows written since the preflight hold NULLs, the helper check
+        // goes again: the column is then exactly as before (nullable), and
+        // the next plan adds the check and validates it anew.
+        finish.on_failure = vec![format!(
+            "ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {}",
+            quote_ident(&check_name)
+        )];
         steps.push(finish);
     }
     steps

@@ -14,9 +14,12 @@ use crate::model::{
 use crate::sql::normalize;
 use crate::sql::types::{classify_type_change, split_name};
 
+mod checks;
 mod column;
 mod ddl;
 mod deps;
+
+use checks::{Before, may_fail};
 
 use column::alter_column;
 use ddl::*;
@@ -66,6 +69,7 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
         .collect();
     let mut last_added: std::collections::BTreeMap<QualifiedName, String> =
         std::collections::BTreeMap::new();
+    let before = Before::new(changes, current, desired);
     for change in changes {
         let step = match change {
             Change::CreateSchema(s) => Step::new(
@@ -391,10 +395,10 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                     && column.identity.is_none()
                     && column.ty.serial.is_none()
                 {
-                    step.hazards.push(Hazard::new(
-                        HazardKind::LongLock,
-                        "a NOT NULL column without a default fails if the table has rows",
-                    ));
+                    step.hazards.push(may_fail(format!(
+                        "a NOT NULL column without a default cannot be added while {table} has rows"
+                    )));
+                    step.precondition = before.empty(table, &column.name);
                 }
                 step
             }
@@ -456,7 +460,7 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
             .creates([ObjectKey::Column(table.clone(), to.clone())])
             .needs_new([ObjectKey::Relation(table.clone())]),
             Change::AlterColumn { table, from, to } => {
-                steps.extend(alter_column(table, from, to, desired));
+                steps.extend(alter_column(table, from, to, desired, &before));
                 continue;
             }
             Change::AddConstraint {
@@ -470,6 +474,7 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                     *existing_table,
                     current,
                     desired,
+                    &before,
                     &mut steps,
                 );
                 continue;
@@ -490,7 +495,20 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                 constraint.name.clone(),
             )])
             .needs_old(constraint_needs(table, constraint, current)),
-            Change::ValidateConstraint { table, name } => validate_step(table, name),
+            Change::ValidateConstraint { table, name } => {
+                // A constraint the database already holds NOT VALID: if the
+                // rows still violate it, it stays as it was (NOT VALID), and
+                // the next plan validates it again.
+                let mut step = validate_step(table, name);
+                if let Some(c) = desired
+                    .tables
+                    .get(table)
+                    .and_then(|t| t.constraints.get(name))
+                {
+                    step.precondition = before.constraint(table, c);
+                }
+                step
+            }
             Change::RenameConstraint { table, from, to } => Step::new(
                 Action::Rename,
                 ObjectKey::Constraint(table.clone(), to.clone()),
@@ -528,6 +546,19 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                         HazardKind::NotTransactional,
                         "built with CONCURRENTLY after the transaction; an interrupted build is rebuilt on the next run",
                     ));
+                    if index.unique {
+                        step.hazards.push(may_fail(format!(
+                            "fails if existing rows of {table} hold duplicate keys"
+                        )));
+                        step.precondition = before.unique_index(table, index);
+                        // A failed concurrent build leaves an INVALID index
+                        // behind; dropping it makes the next plan build it
+                        // again from scratch.
+                        step.on_failure = vec![format!(
+                            "DROP INDEX CONCURRENTLY IF EXISTS {}",
+                            sibling(table, &index.name).sql()
+                        )];
+                    }
                 }
                 step
             }
@@ -688,6 +719,7 @@ fn add_constraint(
     existing_table: bool,
     current: &Schema,
     desired: &Schema,
+    before: &Before<'_>,
     steps: &mut Vec<Step>,
 ) {
     let key = ObjectKey::Constraint(table.clone(), c.name.clone());
@@ -745,10 +777,27 @@ fn add_constraint(
             HazardKind::LongLock,
             format!("builds the {kind}'s index on {table} while holding a lock that blocks writes"),
         ));
+        step.hazards.push(may_fail(format!(
+            "fails if existing rows of {table} hold duplicate keys"
+        )));
+        step.precondition = before.constraint(table, c);
     }
     steps.push(step);
     if online && !keep_not_valid {
-        steps.push(validate_step(table, &c.name));
+        let mut validate = validate_step(table, &c.name);
+        validate.precondition = before.constraint(table, c);
+        // The constraint was added NOT VALID by this plan. If validation
+        // fails (rows written since the preflight), it is dropped again:
+        // the table is then as before for this constraint, and the next
+        // plan adds and validates it anew, which is exactly the remaining
+        // work. Left NOT VALID it would already reject new writes that
+        // nobody reviewed as a separate step.
+        validate.on_failure = vec![format!(
+            "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
+            table.sql(),
+            quote_ident(&c.name)
+        )];
+        steps.push(validate);
     }
 }
 
@@ -802,7 +851,10 @@ pub(crate) fn validate_step(table: &QualifiedName, name: &str) -> Step {
     ));
     step.hazards.push(Hazard::new(
         HazardKind::NotTransactional,
-        "runs after the transaction; if it fails the constraint stays NOT VALID and the next plan validates it again",
+        "runs after the transaction; apply checks the existing rows before the transaction starts",
     ));
+    step.hazards.push(may_fail(format!(
+        "fails if existing rows of {table} violate the constraint"
+    )));
     step
 }
