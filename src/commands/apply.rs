@@ -78,8 +78,29 @@ pub(super) fn execute(
         )));
     }
     // Before the confirmation: a plan the rows would make fail is refused
-    // before anyone is asked to approve it.
-    preflight(client, plan, err)?;
+    // before anyone is asked to approve it. The attempt is recorded, as a
+    // failed apply would be (nothing else was changed).
+    if let Err(e) = preflight(client, plan, err) {
+        let text = e.to_string();
+        let record = Record {
+            kind: job.kind,
+            success: false,
+            schema_hash: &job
+                .desired
+                .map(|d| d.source_hash.clone())
+                .or_else(|| plan.context.source_hash.clone())
+                .unwrap_or_default(),
+            schema_text: job.desired.map(|d| d.source.as_str()).unwrap_or_default(),
+            plan_sql: &plan.to_sql(),
+            steps: plan.steps.len(),
+            duration_ms: 0,
+            fingerprint_before: plan.context.fingerprint.as_deref(),
+            fingerprint_after: plan.context.fingerprint.as_deref(),
+            error: Some(&text),
+        };
+        let _ = history::record(client, history_schema, &record);
+        return Err(e);
+    }
     if !plan.is_empty() && !guard.yes {
         if !std::io::stdin().is_terminal() {
             return Err(Error::Usage(
