@@ -77,22 +77,31 @@ pub(super) fn constraint_needs(
             for col in &fk.ref_columns {
                 out.push(ObjectKey::Column(fk.ref_table.clone(), col.clone()));
             }
-            if let Some(target) = model.tables.get(&fk.ref_table) {
-                let mut wanted = fk.ref_columns.clone();
-                wanted.sort();
-                for k in target.constraints.values() {
-                    if k.kind.key_columns().as_ref() == Some(&wanted) {
-                        out.push(ObjectKey::Constraint(fk.ref_table.clone(), k.name.clone()));
-                    }
-                }
-                for i in target.indexes.values() {
-                    if i.key_columns().as_ref() == Some(&wanted) {
-                        out.push(ObjectKey::Index(fk.ref_table.clone(), i.name.clone()));
-                    }
-                }
-            }
+            out.extend(keys_on(model, &fk.ref_table, &fk.ref_columns));
         }
         ConstraintKind::PrimaryKey { .. } | ConstraintKind::Unique { .. } => {}
+    }
+    out
+}
+
+/// The keys (primary key, unique constraints, unique indexes) `model` has on
+/// exactly these columns of `table`: the ones a foreign key can bind to.
+pub(super) fn keys_on(model: &Schema, table: &QualifiedName, columns: &[String]) -> Vec<ObjectKey> {
+    let Some(target) = model.tables.get(table) else {
+        return Vec::new();
+    };
+    let mut wanted = columns.to_vec();
+    wanted.sort();
+    let mut out = Vec::new();
+    for k in target.constraints.values() {
+        if k.kind.key_columns().as_ref() == Some(&wanted) {
+            out.push(ObjectKey::Constraint(table.clone(), k.name.clone()));
+        }
+    }
+    for i in target.indexes.values() {
+        if i.key_columns().as_ref() == Some(&wanted) {
+            out.push(ObjectKey::Index(table.clone(), i.name.clone()));
+        }
     }
     out
 }

@@ -806,26 +806,10 @@ fn add_constraint(
 /// foreign key to one of them when it is added, so a key the plan drops must
 /// be gone by then, or the drop fails with the foreign key depending on it.
 fn old_keys_of_reference(c: &Constraint, current: &Schema) -> Vec<ObjectKey> {
-    let ConstraintKind::ForeignKey(fk) = &c.kind else {
-        return Vec::new();
-    };
-    let Some(target) = current.tables.get(&fk.ref_table) else {
-        return Vec::new();
-    };
-    let mut wanted = fk.ref_columns.clone();
-    wanted.sort();
-    let mut out = Vec::new();
-    for k in target.constraints.values() {
-        if k.kind.key_columns().as_ref() == Some(&wanted) {
-            out.push(ObjectKey::Constraint(fk.ref_table.clone(), k.name.clone()));
-        }
+    match &c.kind {
+        ConstraintKind::ForeignKey(fk) => keys_on(current, &fk.ref_table, &fk.ref_columns),
+        _ => Vec::new(),
     }
-    for i in target.indexes.values() {
-        if i.key_columns().as_ref() == Some(&wanted) {
-            out.push(ObjectKey::Index(fk.ref_table.clone(), i.name.clone()));
-        }
-    }
-    out
 }
 
 /// `VALIDATE CONSTRAINT` after the transaction, so the scan holds only a
