@@ -31,19 +31,25 @@ pub(super) fn alter_column(
     let leaves_serial = from.ty.serial.is_some() && to.ty.serial.is_none();
     if leaves_serial {
         // Off serial: its nextval() default goes first (an identity cannot
-        // be added over a default), then the sequence the column owns. Its
-        // name is the server's (a renamed table keeps the old one), so it
-        // is looked up with pg_get_serial_sequence. Not data loss: the
-        // column keeps its values and an identity restarts after them. A
-        // sequence some other default also uses makes the DROP fail, and
-        // the transaction with it, rather than being cascaded away.
+        // be added over a default), then the sequence the column owns, by
+        // the name introspection read (a renamed table may keep an old
+        // one); without it, the server looks it up with
+        // pg_get_serial_sequence. Not data loss: the column keeps its
+        // values and an identity restarts after them. A sequence some other
+        // default also uses makes the DROP fail, and the transaction with
+        // it, rather than being cascaded away.
         sql.push(format!("ALTER TABLE {t} ALTER COLUMN {col} DROP DEFAULT"));
-        let body = format!(
-            "BEGIN EXECUTE format('DROP SEQUENCE %s', pg_get_serial_sequence({}, {})); END",
-            quote_literal(&t),
-            quote_literal(&to.name)
-        );
-        sql.push(format!("DO {}", quote_literal(&body)));
+        match &from.sequence {
+            Some(seq) => sql.push(format!("DROP SEQUENCE {}", sibling(table, seq).sql())),
+            None => {
+                let body = format!(
+                    "BEGIN EXECUTE format('DROP SEQUENCE %s', pg_get_serial_sequence({}, {})); END",
+                    quote_literal(&t),
+                    quote_literal(&to.name)
+                );
+                sql.push(format!("DO {}", quote_literal(&body)));
+            }
+        }
     }
     if from.identity.is_some() && to.identity.is_none() {
         sql.push(format!("ALTER TABLE {t} ALTER COLUMN {col} DROP IDENTITY"));
@@ -184,6 +190,10 @@ pub(super) fn alter_column(
             .into_iter()
             .filter(|k| *k != key),
     );
+    if leaves_serial && let Some(seq) = &from.sequence {
+        // Dropped under the name it has once a rename in this plan ran.
+        step = step.needs_new([ObjectKey::Sequence(sibling(table, seq))]);
+    }
     if type_changed {
         step = step.drops([key.clone()]);
         // Off a user type: before that type is dropped or swapped.
