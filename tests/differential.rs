@@ -215,7 +215,17 @@ fn spec() -> impl Strategy<Value = Spec> {
 
 fn yaml(spec: &Spec) -> String {
     let mut y = String::from("# generated\nschemas:\n  public:\n");
-    let _ = writeln!(y, "    enums:\n      e0: [{}]", spec.enum_values.join(", "));
+    // The map form with a comment on odd sizes, so comments come and go.
+    if spec.enum_values.len() % 2 == 1 {
+        let _ = writeln!(
+            y,
+            "    enums:\n      e0: {{ values: [{}], comment: \"{} labels\" }}",
+            spec.enum_values.join(", "),
+            spec.enum_values.len()
+        );
+    } else {
+        let _ = writeln!(y, "    enums:\n      e0: [{}]", spec.enum_values.join(", "));
+    }
     y.push_str("    tables:\n");
     for t in &spec.tables {
         let _ = writeln!(y, "      {}:\n        columns:", t.name);
@@ -239,7 +249,14 @@ fn yaml(spec: &Spec) -> String {
             }
             let _ = writeln!(y, "          {}: {{ {} }}", c.name, f.join(", "));
         }
-        if t.pk {
+        if t.pk && t.unique_c1 {
+            // A key with its own name (ORM conventions) beside default names.
+            let _ = writeln!(
+                y,
+                "        primary_key: {{ name: pk_{}, columns: [c0] }}",
+                t.name
+            );
+        } else if t.pk {
             y.push_str("        primary_key: [c0]\n");
         }
         if t.unique_c1 {
