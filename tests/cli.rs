@@ -813,3 +813,26 @@ fn text_and_json_plans_show_hazards() {
     ]
     "#);
 }
+
+#[test]
+fn sequence_owners_and_identity_options_are_checked() {
+    let dir = workdir(&[(
+        "schema.yaml",
+        "schemas:\n  public:\n    sequences:\n      s: { owned_by: orders.numbr }\n    tables:\n      orders:\n        columns:\n          number: int\n",
+    )]);
+    let out = run_in(dir.path(), &["validate"]);
+    insta::assert_snapshot!(out.stderr, @"error: schema.yaml:4:12: schemas.public.sequences.s.owned_by: `orders.numbr` names column `numbr`, which table `public.orders` does not declare (did you mean `number`?)");
+    assert_eq!(out.code, 1);
+    assert_invalid(
+        "schemas:\n  public:\n    sequences:\n      s: { owned_by: invoices.no }\n",
+        "names table `public.invoices`, which is not declared",
+    );
+    assert_invalid(
+        "schemas:\n  public:\n    tables:\n      t:\n        columns:\n          id: { type: smallint, identity: { generated: always, max_value: 100000 } }\n",
+        "must fit in smallint",
+    );
+    assert_invalid(
+        "schemas:\n  public:\n    tables:\n      t:\n        columns:\n          id: { type: int, identity: { generated: sometimes } }\n",
+        "unknown variant `sometimes`",
+    );
+}

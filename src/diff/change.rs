@@ -1,7 +1,7 @@
 //! The vocabulary of changes a diff produces.
 
 use crate::model::{
-    Column, Constraint, Enum, Extension, Index, QualifiedName, Sequence, Table, View,
+    Column, Constraint, Enum, Extension, Index, QualifiedName, Sequence, SequenceOwner, Table, View,
 };
 
 /// A column whose enum type is swapped, with the default to restore.
@@ -78,6 +78,15 @@ pub enum Change {
         from: Sequence,
         /// Desired definition.
         to: Sequence,
+    },
+    /// `ALTER SEQUENCE ... OWNED BY table.column | NONE`.
+    SetSequenceOwner {
+        /// The sequence.
+        sequence: QualifiedName,
+        /// The owner it had (its column must still exist when this runs).
+        from: Option<SequenceOwner>,
+        /// The owner it gets.
+        to: Option<SequenceOwner>,
     },
     /// `CREATE TABLE` with columns, primary key, unique and check constraints.
     CreateTable(Box<Table>),

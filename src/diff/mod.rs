@@ -7,6 +7,7 @@
 mod change;
 mod enum_usage;
 mod renames;
+mod serial;
 
 pub use change::{Change, CommentTarget, EnumColumn};
 
@@ -43,6 +44,7 @@ pub fn diff(
     }
     d.extensions();
     d.apply_renames();
+    d.align_serials();
     d.enums();
     d.sequences();
     d.tables();
@@ -188,12 +190,11 @@ impl Differ<'_> {
 
     fn sequences(&mut self) {
         for (qn, want) in &self.desired.sequences {
-            match self.current.sequences.get(qn) {
+            let have = self.current.sequences.get(qn);
+            match have {
                 None => self.changes.push(Change::CreateSequence(want.clone())),
                 Some(have) => {
-                    let mut a = have.clone();
-                    a.comment.clone_from(&want.comment);
-                    if a != *want {
+                    if have.options != want.options {
                         self.changes.push(Change::AlterSequence {
                             from: have.clone(),
                             to: want.clone(),
@@ -207,9 +208,27 @@ impl Differ<'_> {
                     }
                 }
             }
+            let had = have.and_then(|h| h.owned_by.clone());
+            if had != want.owned_by {
+                self.changes.push(Change::SetSequenceOwner {
+                    sequence: qn.clone(),
+                    from: had,
+                    to: want.owned_by.clone(),
+                });
+            }
         }
         for (qn, have) in &self.current.sequences {
-            if !self.desired.sequences.contains_key(qn) {
+            if self.desired.sequences.contains_key(qn) {
+                continue;
+            }
+            // A sequence owned by a column this plan drops goes with it.
+            let goes_with_owner = have.owned_by.as_ref().is_some_and(|o| {
+                self.desired
+                    .tables
+                    .get(&o.table)
+                    .is_none_or(|t| t.column(&o.column).is_none())
+            });
+            if !goes_with_owner {
                 self.changes.push(Change::DropSequence(have.clone()));
             }
         }

@@ -100,6 +100,10 @@ impl Differ<'_> {
         for (qn, table) in &self.current.tables {
             let table_was = old_tables.get(qn);
             for col in &table.columns {
+                // An explicit sequence keeps the name schema.yaml gives it.
+                if col.ty.serial.is_none() && col.identity.is_none() {
+                    continue;
+                }
                 let Some(seq) = &col.sequence else { continue };
                 let key = (qn.clone(), col.name.clone());
                 let column_was = old_columns.get(&key);
@@ -139,6 +143,13 @@ impl Differ<'_> {
     }
 
     fn rename_relation_references(&mut self, old: &QualifiedName, new: &QualifiedName) {
+        for s in self.current.to_mut().sequences.values_mut() {
+            if let Some(o) = &mut s.owned_by
+                && o.table == *old
+            {
+                o.table = new.clone();
+            }
+        }
         for t in self.current.to_mut().tables.values_mut() {
             for c in t.constraints.values_mut() {
                 if let ConstraintKind::ForeignKey(fk) = &mut c.kind
@@ -160,6 +171,14 @@ impl Differ<'_> {
     }
 
     fn rename_column_references(&mut self, table: &QualifiedName, old: &str, new: &str) {
+        for s in self.current.to_mut().sequences.values_mut() {
+            if let Some(o) = &mut s.owned_by
+                && o.table == *table
+                && o.column == old
+            {
+                o.column = new.to_string();
+            }
+        }
         for t in self.current.to_mut().tables.values_mut() {
             for c in t.constraints.values_mut() {
                 if let ConstraintKind::ForeignKey(fk) = &mut c.kind

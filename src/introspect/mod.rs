@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 use crate::load::IgnoreRules;
 use crate::model::{
     Column, Constraint, ConstraintKind, Deferrable, Enum, Extension, FkAction, ForeignKey,
-    Identity, Index, IndexKey, QualifiedName, Schema, Sequence, SqlExpr, SqlType, Table, View,
+    Identity, Index, IndexKey, QualifiedName, Schema, Sequence, SequenceOptions, SequenceOwner,
+    SqlExpr, SqlType, Table, View,
 };
 use crate::sql::normalize;
 use crate::sql::types::canonical_type;
@@ -277,22 +278,38 @@ fn build(
             },
         );
     }
+    // Held back until the columns are read: a `serial` column takes its own.
+    let mut sequences: BTreeMap<QualifiedName, Sequence> = BTreeMap::new();
     for row in next() {
         let qn = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
         if ignore.sequence(&qn).is_some() {
             continue;
         }
-        cat.schema.sequences.insert(
+        let owned_by = match (
+            row.get::<_, Option<String>>(10),
+            row.get::<_, Option<String>>(11),
+            row.get::<_, Option<String>>(12),
+        ) {
+            (Some(s), Some(t), Some(column)) => Some(SequenceOwner {
+                table: QualifiedName::new(s, t),
+                column,
+            }),
+            _ => None,
+        };
+        sequences.insert(
             qn.clone(),
             Sequence {
                 name: qn,
-                data_type: row.get(2),
-                start: row.get(3),
-                increment: row.get(4),
-                min_value: row.get(5),
-                max_value: row.get(6),
-                cache: row.get(7),
-                cycle: row.get(8),
+                options: SequenceOptions {
+                    data_type: row.get(2),
+                    start: row.get(3),
+                    increment: row.get(4),
+                    min_value: row.get(5),
+                    max_value: row.get(6),
+                    cache: row.get(7),
+                    cycle: row.get(8),
+                },
+                owned_by,
                 comment: row.get(9),
             },
         );
@@ -342,7 +359,33 @@ fn build(
             _ => None,
         };
         let is_generated = row.get::<_, String>(6) == "s";
-        let is_serial: bool = row.get(9);
+        // nextval() of a sequence the column owns is a `serial` when the
+        // sequence is exactly what `serial` creates (name, type, options);
+        // otherwise the sequence stays a sequence of its own, `OWNED BY`
+        // the column, so that import keeps all of it.
+        let sequence: Option<String> = row.get(10);
+        let serial_sequence = sequence
+            .as_ref()
+            .map(|s| QualifiedName::new(&qn.schema, s))
+            .filter(|s| {
+                s.name == crate::model::owned_sequence_name(&qn.name, &name)
+                    && sequences.get(s).is_some_and(|seq| {
+                        seq.comment.is_none() && seq.options == SequenceOptions::defaults(&ty.sql)
+                    })
+            });
+        let is_serial = row.get::<_, bool>(9) && serial_sequence.is_some();
+        if is_serial && let Some(s) = &serial_sequence {
+            sequences.remove(s);
+        }
+        let identity_options = identity.map(|_| SequenceOptions {
+            data_type: ty.sql.clone(),
+            start: row.get::<_, Option<i64>>(11).unwrap_or(1),
+            increment: row.get::<_, Option<i64>>(12).unwrap_or(1),
+            min_value: row.get::<_, Option<i64>>(13).unwrap_or(1),
+            max_value: row.get::<_, Option<i64>>(14).unwrap_or(i64::MAX),
+            cache: row.get::<_, Option<i64>>(15).unwrap_or(1),
+            cycle: row.get::<_, Option<bool>>(16).unwrap_or(false),
+        });
         let (mut default, mut generated) = (None, None);
         if is_serial {
             ty.serial = Some(match ty.sql.as_str() {
@@ -360,17 +403,31 @@ fn build(
         }
         if let Some(table) = cat.schema.tables.get_mut(qn) {
             table.columns.push(Column {
-                sequence: row.get(10),
+                sequence,
                 name,
                 ty,
                 not_null: row.get(3),
                 default,
                 identity,
+                identity_options,
                 generated,
                 collation: row.get(7),
                 comment: row.get(8),
                 renamed_from: None,
             });
+        }
+    }
+    // A sequence owned by a column reconcile does not manage (an ignored
+    // table or column, another schema) belongs to that column, as before.
+    for (qn, seq) in sequences {
+        let managed_owner = seq.owned_by.as_ref().is_none_or(|o| {
+            cat.schema
+                .tables
+                .get(&o.table)
+                .is_some_and(|t| t.column(&o.column).is_some())
+        });
+        if managed_owner {
+            cat.schema.sequences.insert(qn, seq);
         }
     }
     for row in next() {

@@ -6,7 +6,7 @@
 
 use crate::model::{
     Column, Constraint, ConstraintKind, Deferrable, FkAction, ForeignKey, Identity, IndexKey,
-    QualifiedName, Schema, Sequence, Table, quote_ident,
+    QualifiedName, Schema, Sequence, SequenceOptions, Table, quote_ident,
 };
 use std::fmt::Write;
 
@@ -136,14 +136,24 @@ fn column_yaml(table: &Table, col: &Column, out: &mut String) {
         fields.push("not_null: true".to_string());
     }
     if let Some(i) = col.identity {
-        fields.push(format!(
-            "identity: {}",
-            if i == Identity::Always {
-                "always"
-            } else {
-                "by_default"
-            }
-        ));
+        let kind = if i == Identity::Always {
+            "always"
+        } else {
+            "by_default"
+        };
+        let options = col
+            .identity_options
+            .as_ref()
+            .map(|o| option_fields(o, false))
+            .unwrap_or_default();
+        if options.is_empty() {
+            fields.push(format!("identity: {kind}"));
+        } else {
+            fields.push(format!(
+                "identity: {{ generated: {kind}, {} }}",
+                options.join(", ")
+            ));
+        }
     }
     if let Some(d) = &col.default {
         fields.push(format!("default: {}", scalar(&d.sql)));
@@ -328,43 +338,46 @@ fn table_yaml(table: &Table, out: &mut String) {
     );
 }
 
-fn sequence_yaml(s: &Sequence) -> String {
-    let (type_min, type_max) = match s.data_type.as_str() {
-        "smallint" => (i64::from(i16::MIN), i64::from(i16::MAX)),
-        "integer" => (i64::from(i32::MIN), i64::from(i32::MAX)),
-        _ => (i64::MIN, i64::MAX),
-    };
-    let (min_default, max_default) = if s.increment > 0 {
-        (1, type_max)
-    } else {
-        (type_min, -1)
-    };
-    let start_default = if s.increment > 0 {
-        s.min_value
-    } else {
-        s.max_value
-    };
+/// The options that differ from what PostgreSQL would choose, as YAML
+/// `key: value` fields (`type` only when `with_type`).
+fn option_fields(o: &SequenceOptions, with_type: bool) -> Vec<String> {
+    let (min_default, max_default, start_default) = o.implied();
     let mut fields = Vec::new();
-    if s.data_type != "bigint" {
-        fields.push(format!("type: {}", s.data_type));
+    if with_type && o.data_type != "bigint" {
+        fields.push(format!("type: {}", o.data_type));
     }
-    if s.start != start_default {
-        fields.push(format!("start: {}", s.start));
+    if o.start != start_default {
+        fields.push(format!("start: {}", o.start));
     }
-    if s.increment != 1 {
-        fields.push(format!("increment: {}", s.increment));
+    if o.increment != 1 {
+        fields.push(format!("increment: {}", o.increment));
     }
-    if s.min_value != min_default {
-        fields.push(format!("min_value: {}", s.min_value));
+    if o.min_value != min_default {
+        fields.push(format!("min_value: {}", o.min_value));
     }
-    if s.max_value != max_default {
-        fields.push(format!("max_value: {}", s.max_value));
+    if o.max_value != max_default {
+        fields.push(format!("max_value: {}", o.max_value));
     }
-    if s.cache != 1 {
-        fields.push(format!("cache: {}", s.cache));
+    if o.cache != 1 {
+        fields.push(format!("cache: {}", o.cache));
     }
-    if s.cycle {
+    if o.cycle {
         fields.push("cycle: true".to_string());
+    }
+    fields
+}
+
+fn sequence_yaml(s: &Sequence) -> String {
+    let mut fields = option_fields(&s.options, true);
+    if let Some(o) = &s.owned_by {
+        fields.push(format!(
+            "owned_by: {}",
+            scalar(&format!(
+                "{}.{}",
+                relation_ref(&o.table, &s.name.schema),
+                o.column
+            ))
+        ));
     }
     if let Some(c) = &s.comment {
         fields.push(format!("comment: {}", scalar(c)));

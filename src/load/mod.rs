@@ -132,8 +132,16 @@ pub fn locate(text: &str, path: &[String]) -> Option<(usize, usize)> {
                 break;
             }
             // Flow mappings on one line: `{ type: x, not_null: true }`.
-            if let Some(pos) = trimmed.find(&format!("{segment}:"))
-                && pos > 0
+            let key_at = |pos: usize| {
+                trimmed[..pos]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| matches!(c, ' ' | '{' | ','))
+            };
+            if let Some(pos) = trimmed
+                .match_indices(&format!("{segment}:"))
+                .map(|(p, _)| p)
+                .find(|&p| p > 0 && key_at(p))
                 && found.is_some_and(|(l, _): (usize, usize)| l == i)
             {
                 hit = Some((i, indent + pos));
@@ -250,5 +258,12 @@ mod tests {
         .map(|s| s.to_string())
         .collect();
         assert_eq!(locate(text, &path), Some((6, 20)));
+        // A key that ends another key on the parent's line is not it.
+        let text = "schemas:\n  public:\n    sequences:\n      s: { owned_by: t.c }\n";
+        let path: Vec<String> = ["schemas", "public", "sequences", "s", "owned_by"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(locate(text, &path), Some((4, 12)));
     }
 }

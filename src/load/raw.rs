@@ -139,6 +139,8 @@ pub struct RawSequence {
     pub cache: Option<i64>,
     #[serde(default)]
     pub cycle: bool,
+    /// `table.column` or `schema.table.column`.
+    pub owned_by: Option<String>,
     pub comment: Option<String>,
 }
 
@@ -339,6 +341,7 @@ pub struct RawColumnFull {
     #[serde(default)]
     pub not_null: bool,
     pub default: Option<Scalar>,
+    #[serde(default, deserialize_with = "identity")]
     pub identity: Option<RawIdentity>,
     pub generated: Option<String>,
     pub collation: Option<String>,
@@ -376,11 +379,60 @@ impl<'de> Deserialize<'de> for RawColumn {
     }
 }
 
-#[derive(Debug, Deserialize, Clone, Copy)]
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
-pub enum RawIdentity {
+pub enum RawIdentityKind {
     Always,
     ByDefault,
+}
+
+/// `identity: always | by_default`, or the map form with sequence options.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIdentity {
+    pub generated: RawIdentityKind,
+    pub start: Option<i64>,
+    pub increment: Option<i64>,
+    pub min_value: Option<i64>,
+    pub max_value: Option<i64>,
+    pub cache: Option<i64>,
+    #[serde(default)]
+    pub cycle: bool,
+}
+
+impl RawIdentity {
+    fn of(generated: RawIdentityKind) -> RawIdentity {
+        RawIdentity {
+            generated,
+            start: None,
+            increment: None,
+            min_value: None,
+            max_value: None,
+            cache: None,
+            cycle: false,
+        }
+    }
+}
+
+/// Deserializes [`RawIdentity`] from its short (string) or map form.
+pub fn identity<'de, D: Deserializer<'de>>(d: D) -> Result<Option<RawIdentity>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = RawIdentity;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(
+                "`always`, `by_default` or a mapping with `generated:` and sequence options",
+            )
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<RawIdentity, E> {
+            RawIdentityKind::deserialize(de::value::StrDeserializer::<E>::new(v))
+                .map(RawIdentity::of)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawIdentity, A::Error> {
+            RawIdentity::deserialize(de::value::MapAccessDeserializer::new(map))
+        }
+    }
+    d.deserialize_any(V).map(Some)
 }
 
 #[derive(Debug, Deserialize, Clone, Copy)]

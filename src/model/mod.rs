@@ -6,8 +6,10 @@
 //! form (see [`crate::sql::normalize`]), and equality uses that form.
 
 pub mod ident;
+pub mod sequence;
 
 pub use ident::{QualifiedName, quote_ident, quote_literal};
+pub use sequence::SequenceOptions;
 
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,7 +23,9 @@ pub struct Schema {
     pub extensions: BTreeMap<String, Extension>,
     /// Enum types.
     pub enums: BTreeMap<QualifiedName, Enum>,
-    /// Free-standing sequences (not those owned by serial or identity columns).
+    /// Sequences other than those of identity columns and of `serial` columns
+    /// (which belong to their column); a sequence `OWNED BY` a column with
+    /// options a `serial` would not give is one of these.
     pub sequences: BTreeMap<QualifiedName, Sequence>,
     /// Tables.
     pub tables: BTreeMap<QualifiedName, Table>,
@@ -56,22 +60,22 @@ pub struct Enum {
 pub struct Sequence {
     /// Sequence name.
     pub name: QualifiedName,
-    /// `smallint`, `integer` or `bigint`.
-    pub data_type: String,
-    /// `START WITH`.
-    pub start: i64,
-    /// `INCREMENT BY`.
-    pub increment: i64,
-    /// `MINVALUE`.
-    pub min_value: i64,
-    /// `MAXVALUE`.
-    pub max_value: i64,
-    /// `CACHE`.
-    pub cache: i64,
-    /// `CYCLE`.
-    pub cycle: bool,
+    /// Type, bounds, start, increment, cache, cycle.
+    #[serde(flatten)]
+    pub options: SequenceOptions,
+    /// `OWNED BY table.column`: the sequence goes when the column goes.
+    pub owned_by: Option<SequenceOwner>,
     /// `COMMENT ON SEQUENCE`.
     pub comment: Option<String>,
+}
+
+/// The column a sequence belongs to (`OWNED BY`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct SequenceOwner {
+    /// The owning table.
+    pub table: QualifiedName,
+    /// The owning column.
+    pub column: String,
 }
 
 /// A table and everything that belongs to it.
@@ -189,6 +193,9 @@ pub struct Column {
     pub default: Option<SqlExpr>,
     /// Identity kind.
     pub identity: Option<Identity>,
+    /// The identity sequence's options (its type is the column's): `Some`
+    /// exactly when `identity` is.
+    pub identity_options: Option<SequenceOptions>,
     /// `GENERATED ALWAYS AS (...) STORED` expression.
     pub generated: Option<SqlExpr>,
     /// Collation when it differs from the type's default.

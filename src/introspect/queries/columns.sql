@@ -1,5 +1,7 @@
--- Reads: pg_attribute, pg_class, pg_namespace, pg_type, pg_attrdef, pg_collation, pg_depend.
--- `is_serial`: the default is nextval() of a sequence this column owns.
+-- Reads: pg_attribute, pg_class, pg_namespace, pg_type, pg_attrdef, pg_collation, pg_depend,
+-- pg_sequence (an identity column's sequence options).
+-- `is_serial`: the default is nextval() of a sequence this column owns (its
+-- options decide whether it is a `serial`, see the loader).
 -- The owned sequence (serial: deptype 'a', identity: 'i') is looked up only
 -- for columns with a default or an identity; the pg_depend lookup names
 -- refclassid so it uses pg_depend_reference_index.
@@ -13,7 +15,8 @@ SELECT a.attrelid::bigint, a.attname::text,
        col_description(a.attrelid, a.attnum),
        d.adbin IS NOT NULL AND seq.oid IS NOT NULL
            AND pg_get_expr(d.adbin, d.adrelid) = format('nextval(%L::regclass)', seq.oid::regclass::text),
-       CASE WHEN seq.relnamespace = c.relnamespace THEN seq.relname::text END
+       CASE WHEN seq.relnamespace = c.relnamespace THEN seq.relname::text END,
+       ps.seqstart, ps.seqincrement, ps.seqmin, ps.seqmax, ps.seqcache, ps.seqcycle
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -31,5 +34,6 @@ LEFT JOIN LATERAL (
     ORDER BY s.oid
     LIMIT 1
 ) seq ON true
+LEFT JOIN pg_catalog.pg_sequence ps ON ps.seqrelid = seq.oid AND a.attidentity <> ''
 WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum

@@ -1,14 +1,14 @@
 //! Turns the raw YAML into the model, reporting every problem with its place.
 
 use super::raw::{
-    RawAction, RawColumnFull, RawDeferrable, RawFile, RawIdentity, RawIndex, RawMethod,
-    RawSequence, RawTable,
+    RawAction, RawColumnFull, RawDeferrable, RawFile, RawIndex, RawMethod, RawSequence, RawTable,
 };
 use super::{IgnoreRules, did_you_mean, locate};
 use crate::error::Diagnostic;
 use crate::model::{
     Column, Constraint, ConstraintKind, Deferrable, Enum, Extension, FkAction, ForeignKey,
-    Identity, Index, IndexKey, QualifiedName, Schema, Sequence, SqlExpr, Table, View,
+    Identity, Index, IndexKey, QualifiedName, Schema, Sequence, SequenceOptions, SequenceOwner,
+    SqlExpr, Table, View,
 };
 use crate::sql::normalize;
 use crate::sql::types::{canonical_type, split_name};
@@ -239,26 +239,24 @@ fn parse_expr(ctx: &mut Ctx<'_>, path: &[String], sql: &str, schema: &str) -> Op
     checked_expr(ctx, path, sql, schema, None)
 }
 
-fn sequence(
-    name: QualifiedName,
-    raw: &RawSequence,
+/// The sequence options given in `schema.yaml`, resolved as PostgreSQL
+/// resolves them for a sequence of type `data_type` (already checked).
+struct RawOptions {
+    start: Option<i64>,
+    increment: Option<i64>,
+    min_value: Option<i64>,
+    max_value: Option<i64>,
+    cache: Option<i64>,
+    cycle: bool,
+}
+
+fn sequence_options(
+    raw: &RawOptions,
+    data_type: &str,
     ctx: &mut Ctx<'_>,
     path: &[String],
-) -> Sequence {
-    let data_type = raw.data_type.as_deref().unwrap_or("bigint");
-    let (type_min, type_max, canon) = match data_type.to_ascii_lowercase().as_str() {
-        "smallint" | "int2" => (i64::from(i16::MIN), i64::from(i16::MAX), "smallint"),
-        "integer" | "int" | "int4" => (i64::from(i32::MIN), i64::from(i32::MAX), "integer"),
-        "bigint" | "int8" => (i64::MIN, i64::MAX, "bigint"),
-        other => {
-            ctx.err(
-                &p(path, &["type"]),
-                format!("a sequence type must be smallint, integer or bigint, not `{other}`"),
-                None,
-            );
-            (i64::MIN, i64::MAX, "bigint")
-        }
-    };
+) -> SequenceOptions {
+    let (type_min, type_max) = crate::model::sequence::type_range(data_type);
     let increment = raw.increment.unwrap_or(1);
     if increment == 0 {
         ctx.err(&p(path, &["increment"]), "increment must not be zero", None);
@@ -284,19 +282,66 @@ fn sequence(
             None,
         );
     }
+    if min_value < type_min || max_value > type_max {
+        ctx.err(
+            path,
+            format!("min {min_value} and max {max_value} must fit in {data_type}"),
+            None,
+        );
+    }
     let cache = raw.cache.unwrap_or(1);
     if cache < 1 {
         ctx.err(&p(path, &["cache"]), "cache must be at least 1", None);
     }
-    Sequence {
-        name,
-        data_type: canon.to_string(),
+    SequenceOptions {
+        data_type: data_type.to_string(),
         start,
         increment,
         min_value,
         max_value,
         cache,
         cycle: raw.cycle,
+    }
+}
+
+fn sequence(
+    name: QualifiedName,
+    raw: &RawSequence,
+    ctx: &mut Ctx<'_>,
+    path: &[String],
+) -> Sequence {
+    let data_type = raw.data_type.as_deref().unwrap_or("bigint");
+    let canon = match data_type.to_ascii_lowercase().as_str() {
+        "smallint" | "int2" => "smallint",
+        "integer" | "int" | "int4" => "integer",
+        "bigint" | "int8" => "bigint",
+        other => {
+            ctx.err(
+                &p(path, &["type"]),
+                format!("a sequence type must be smallint, integer or bigint, not `{other}`"),
+                None,
+            );
+            "bigint"
+        }
+    };
+    let options = sequence_options(
+        &RawOptions {
+            start: raw.start,
+            increment: raw.increment,
+            min_value: raw.min_value,
+            max_value: raw.max_value,
+            cache: raw.cache,
+            cycle: raw.cycle,
+        },
+        canon,
+        ctx,
+        path,
+    );
+    Sequence {
+        name,
+        options,
+        // Resolved once the tables are known (`owned_by`).
+        owned_by: None,
         comment: raw.comment.clone(),
     }
 }
@@ -563,6 +608,25 @@ pub(super) fn build(
         }
     }
 
+    for (schema, body) in raw_schemas {
+        let Some(body) = body else { continue };
+        let base = p(&[], &["schemas", schema]);
+        for (name, raw_seq) in &body.sequences {
+            let Some(text) = raw_seq.as_ref().and_then(|r| r.owned_by.as_deref()) else {
+                continue;
+            };
+            let path = p(&base, &["sequences", name, "owned_by"]);
+            let owner = owner(text, schema, &model);
+            match owner {
+                Ok(o) => {
+                    if let Some(seq) = model.sequences.get_mut(&QualifiedName::new(schema, name)) {
+                        seq.owned_by = Some(o);
+                    }
+                }
+                Err(e) => ctx.err(&path, e, None),
+            }
+        }
+    }
     check_foreign_keys(&mut ctx, &model, ignore);
     check_namespaces(&mut ctx, &model);
     if ctx.errors.is_empty() {
@@ -570,6 +634,29 @@ pub(super) fn build(
     } else {
         Err(ctx.errors)
     }
+}
+
+/// Resolves `owned_by: [schema.]table.column` against the declared tables.
+fn owner(text: &str, schema: &str, model: &Schema) -> Result<SequenceOwner, String> {
+    let parts = split_name_exact(text)?;
+    let (table, column) = match parts.as_slice() {
+        [t, c] => (QualifiedName::new(schema, t.clone()), c.clone()),
+        [s, t, c] => (QualifiedName::new(s.clone(), t.clone()), c.clone()),
+        _ => return Err(format!("`{text}` is not a [schema.]table.column name")),
+    };
+    let Some(t) = model.tables.get(&table) else {
+        return Err(format!(
+            "`{text}` names table `{table}`, which is not declared"
+        ));
+    };
+    if t.column(&column).is_none() {
+        let hint = did_you_mean(&column, t.columns.iter().map(|c| c.name.as_str()));
+        return Err(format!(
+            "`{text}` names column `{column}`, which table `{table}` does not declare{}",
+            hint.map(|h| format!(" ({h})")).unwrap_or_default()
+        ));
+    }
+    Ok(SequenceOwner { table, column })
 }
 
 fn yaml_table_path(qn: &QualifiedName) -> Vec<String> {

@@ -1,6 +1,7 @@
 //! Tables: columns, the column shortcuts, keys, checks, foreign keys and indexes.
 
 use super::*;
+use crate::load::raw::RawIdentityKind;
 
 #[allow(clippy::too_many_lines)]
 pub(super) fn build_table(
@@ -107,13 +108,29 @@ pub(super) fn build_table(
                 continue;
             }
         };
-        let identity = identity.map(|i| match i {
-            RawIdentity::Always => Identity::Always,
-            RawIdentity::ByDefault => Identity::ByDefault,
+        let kind = identity.as_ref().map(|i| match i.generated {
+            RawIdentityKind::Always => Identity::Always,
+            RawIdentityKind::ByDefault => Identity::ByDefault,
         });
+        let integral = matches!(ty.sql.as_str(), "smallint" | "integer" | "bigint");
+        let identity_options = identity.as_ref().map(|i| {
+            super::sequence_options(
+                &super::RawOptions {
+                    start: i.start,
+                    increment: i.increment,
+                    min_value: i.min_value,
+                    max_value: i.max_value,
+                    cache: i.cache,
+                    cycle: i.cycle,
+                },
+                if integral { &ty.sql } else { "bigint" },
+                ctx,
+                &p(&cpath, &["identity"]),
+            )
+        });
+        let identity = kind;
         if identity.is_some() {
-            if !matches!(ty.sql.as_str(), "smallint" | "integer" | "bigint") || ty.serial.is_some()
-            {
+            if !integral || ty.serial.is_some() {
                 ctx.err(
                     &p(&cpath, &["identity"]),
                     format!(
@@ -229,6 +246,7 @@ pub(super) fn build_table(
             ty,
             default,
             identity,
+            identity_options,
             generated,
             collation: collation.clone(),
             comment: comment.clone(),

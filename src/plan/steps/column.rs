@@ -136,26 +136,60 @@ pub(super) fn alter_column(
     }
     match (from.identity, to.identity) {
         (None, Some(i)) => {
+            let options = to
+                .identity_options
+                .as_ref()
+                .map(|o| o.clauses(None, false))
+                .unwrap_or_default();
             sql.push(format!(
-                "ALTER TABLE {t} ALTER COLUMN {col} ADD GENERATED {} AS IDENTITY",
-                i.sql()
-            ));
-            // Start after the values already stored, so inserts do not collide.
-            sql.push(format!(
-                "SELECT setval(pg_get_serial_sequence({}, {}), coalesce(max({col}), 0) + 1, false) FROM {t}",
-                quote_literal(&t),
-                quote_literal(&to.name)
-            ));
-        }
-        (Some(a), Some(b)) if a != b => {
-            sql.push(format!(
-                "ALTER TABLE {t} ALTER COLUMN {col} SET GENERATED {}",
-                if b == Identity::Always {
-                    "ALWAYS"
+                "ALTER TABLE {t} ALTER COLUMN {col} ADD GENERATED {} AS IDENTITY{}",
+                i.sql(),
+                if options.is_empty() {
+                    String::new()
                 } else {
-                    "BY DEFAULT"
+                    format!(" ({})", options.join(" "))
                 }
             ));
+            // Start after the values already stored, so inserts do not
+            // collide (greatest() skips the NULL of an empty table); a
+            // descending sequence starts where it is declared to.
+            if let Some(o) = to.identity_options.as_ref().filter(|o| o.increment > 0) {
+                sql.push(format!(
+                    "SELECT setval(pg_get_serial_sequence({}, {}), greatest(max({col}) + 1, {start}), false) FROM {t}",
+                    quote_literal(&t),
+                    quote_literal(&to.name),
+                    start = o.start
+                ));
+            }
+        }
+        (Some(a), Some(b)) => {
+            if a != b {
+                sql.push(format!(
+                    "ALTER TABLE {t} ALTER COLUMN {col} SET GENERATED {}",
+                    if b == Identity::Always {
+                        "ALWAYS"
+                    } else {
+                        "BY DEFAULT"
+                    }
+                ));
+            }
+            // A type change retypes the identity sequence first (bounds
+            // that were the old type's defaults become the new type's).
+            if let (Some(old), Some(new)) = (&from.identity_options, &to.identity_options) {
+                let base = if type_changed {
+                    old.retyped(&new.data_type)
+                } else {
+                    old.clone()
+                };
+                let changes = new.clauses(Some(&base), false);
+                if !changes.is_empty() {
+                    let set: Vec<String> = changes.iter().map(|c| format!("SET {c}")).collect();
+                    sql.push(format!(
+                        "ALTER TABLE {t} ALTER COLUMN {col} {}",
+                        set.join(" ")
+                    ));
+                }
+            }
         }
         _ => {}
     }

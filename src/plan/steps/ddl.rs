@@ -25,6 +25,14 @@ pub(super) fn column_sql(col: &Column) -> String {
     }
     if let Some(i) = col.identity {
         s.push_str(&format!(" GENERATED {} AS IDENTITY", i.sql()));
+        let options = col
+            .identity_options
+            .as_ref()
+            .map(|o| o.clauses(None, false))
+            .unwrap_or_default();
+        if !options.is_empty() {
+            s.push_str(&format!(" ({})", options.join(" ")));
+        }
     }
     if let Some(d) = &col.default {
         s.push_str(&format!(" DEFAULT {}", d.sql));
@@ -126,61 +134,6 @@ pub(super) fn comment_sql(target: &CommentTarget, comment: Option<&String>) -> S
     };
     let value = comment.map_or_else(|| "NULL".to_string(), |c| quote_literal(c));
     format!("COMMENT ON {what} IS {value}")
-}
-
-pub(super) fn sequence_defaults(s: &Sequence) -> (i64, i64, i64) {
-    let (type_min, type_max) = match s.data_type.as_str() {
-        "smallint" => (i64::from(i16::MIN), i64::from(i16::MAX)),
-        "integer" => (i64::from(i32::MIN), i64::from(i32::MAX)),
-        _ => (i64::MIN, i64::MAX),
-    };
-    if s.increment > 0 {
-        (1, type_max, s.min_value)
-    } else {
-        (type_min, -1, s.max_value)
-    }
-}
-
-pub(super) fn sequence_options(s: &Sequence, from: Option<&Sequence>) -> String {
-    let (min_default, max_default, start_default) = sequence_defaults(s);
-    let mut opts = Vec::new();
-    let changed = |f: &dyn Fn(&Sequence) -> String| from.is_none_or(|old| f(old) != f(s));
-    if (from.is_none() && s.data_type != "bigint")
-        || (from.is_some() && changed(&|x| x.data_type.clone()))
-    {
-        opts.push(format!("AS {}", s.data_type));
-    }
-    if (from.is_none() && s.increment != 1)
-        || (from.is_some() && changed(&|x| x.increment.to_string()))
-    {
-        opts.push(format!("INCREMENT BY {}", s.increment));
-    }
-    if (from.is_none() && s.min_value != min_default)
-        || (from.is_some() && changed(&|x| x.min_value.to_string()))
-    {
-        opts.push(format!("MINVALUE {}", s.min_value));
-    }
-    if (from.is_none() && s.max_value != max_default)
-        || (from.is_some() && changed(&|x| x.max_value.to_string()))
-    {
-        opts.push(format!("MAXVALUE {}", s.max_value));
-    }
-    if (from.is_none() && s.start != start_default)
-        || (from.is_some() && changed(&|x| x.start.to_string()))
-    {
-        opts.push(format!("START WITH {}", s.start));
-    }
-    if (from.is_none() && s.cache != 1) || (from.is_some() && changed(&|x| x.cache.to_string())) {
-        opts.push(format!("CACHE {}", s.cache));
-    }
-    if (from.is_none() && s.cycle) || (from.is_some() && changed(&|x| x.cycle.to_string())) {
-        opts.push(if s.cycle {
-            "CYCLE".to_string()
-        } else {
-            "NO CYCLE".to_string()
-        });
-    }
-    opts.join(" ")
 }
 
 pub(super) fn enum_sql(e: &Enum) -> String {

@@ -8,8 +8,8 @@ use super::{Action, Step};
 use crate::diff::{Change, CommentTarget, is_subsequence};
 use crate::model::{
     Column, Constraint, ConstraintKind, Deferrable, Enum, Extension, FkAction, Identity, Index,
-    IndexKey, ObjectKey, QualifiedName, Schema, Sequence, SqlExpr, SqlType, Table, View,
-    quote_ident, quote_literal,
+    IndexKey, ObjectKey, QualifiedName, Schema, SqlExpr, SqlType, Table, View, quote_ident,
+    quote_literal,
 };
 use crate::sql::normalize;
 use crate::sql::types::{classify_type_change, split_name};
@@ -41,6 +41,7 @@ pub(crate) enum Phase {
     CreateTable,
     AddColumn,
     AlterColumn,
+    SequenceOwner,
     AddConstraint,
     CreateIndex,
     AddForeignKey,
@@ -51,6 +52,35 @@ pub(crate) enum Phase {
     DropExtension,
     Validate,
     Concurrent,
+}
+
+/// Sequences `OWNED BY` the table (or one column of it) that the desired
+/// schema does not keep: PostgreSQL drops them with their owner.
+fn owned_sequences(
+    current: &Schema,
+    desired: &Schema,
+    table: &QualifiedName,
+    column: Option<&str>,
+) -> Vec<QualifiedName> {
+    current
+        .sequences
+        .values()
+        .filter(|s| {
+            s.owned_by
+                .as_ref()
+                .is_some_and(|o| o.table == *table && column.is_none_or(|c| o.column == c))
+                && !desired.sequences.contains_key(&s.name)
+        })
+        .map(|s| s.name.clone())
+        .collect()
+}
+
+fn owned_note(owned: &[QualifiedName]) -> String {
+    if owned.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = owned.iter().map(ToString::to_string).collect();
+    format!(", with the sequence it owns ({})", names.join(", "))
 }
 
 fn data_loss(reason: impl Into<String>) -> Hazard {
@@ -257,7 +287,7 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                 step
             }
             Change::CreateSequence(s) => {
-                let opts = sequence_options(s, None);
+                let opts = s.options.clauses(None, true).join(" ");
                 let mut sql = vec![format!(
                     "CREATE SEQUENCE {}{}{}",
                     s.name.sql(),
@@ -287,11 +317,42 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                 vec![format!(
                     "ALTER SEQUENCE {} {}",
                     to.name.sql(),
-                    sequence_options(to, Some(from))
+                    to.options.clauses(Some(&from.options), true).join(" ")
                 )],
                 Phase::Sequence,
             )
             .creates([ObjectKey::Sequence(to.name.clone())]),
+            Change::SetSequenceOwner { sequence, from, to } => {
+                let target = to.as_ref().map_or_else(
+                    || "NONE".to_string(),
+                    |o| format!("{}.{}", o.table.sql(), quote_ident(&o.column)),
+                );
+                let mut step = Step::new(
+                    Action::Alter,
+                    ObjectKey::Sequence(sequence.clone()),
+                    match to {
+                        Some(o) => format!("sequence {sequence} owned by {}.{}", o.table, o.column),
+                        None => format!("sequence {sequence} owned by no column"),
+                    },
+                    vec![format!(
+                        "ALTER SEQUENCE {} OWNED BY {target}",
+                        sequence.sql()
+                    )],
+                    Phase::SequenceOwner,
+                )
+                .needs_new([ObjectKey::Sequence(sequence.clone())]);
+                if let Some(o) = to {
+                    step = step.needs_new([ObjectKey::Column(o.table.clone(), o.column.clone())]);
+                }
+                if let Some(o) = from {
+                    // Before the old owner goes, or it would take the sequence.
+                    step = step.needs_old([
+                        ObjectKey::Column(o.table.clone(), o.column.clone()),
+                        ObjectKey::Relation(o.table.clone()),
+                    ]);
+                }
+                step
+            }
             Change::DropSequence(s) => {
                 let mut step = Step::new(
                     Action::Drop,
@@ -326,6 +387,8 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                 for i in t.indexes.values() {
                     drops.push(ObjectKey::Index(t.name.clone(), i.name.clone()));
                 }
+                let owned = owned_sequences(current, desired, &t.name, None);
+                drops.extend(owned.iter().map(|s| ObjectKey::Sequence(s.clone())));
                 let mut step = Step::new(
                     Action::Drop,
                     ObjectKey::Relation(t.name.clone()),
@@ -336,8 +399,9 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                 .drops(drops)
                 .needs_old(needs);
                 step.hazards.push(data_loss(format!(
-                    "drops table {} and all its rows",
-                    t.name
+                    "drops table {} and all its rows{}",
+                    t.name,
+                    owned_note(&owned)
                 )));
                 step
             }
@@ -420,10 +484,13 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                 .needs_old(column_needs(column, table, &names).into_iter().filter(
                     |k| !matches!(k, ObjectKey::Column(t, c) if t == table && *c == column.name),
                 ));
+                let owned = owned_sequences(current, desired, table, Some(&column.name));
+                step = step.drops(owned.iter().map(|s| ObjectKey::Sequence(s.clone())));
                 if column.generated.is_none() {
                     step.hazards.push(data_loss(format!(
-                        "drops column {table}.{} and its values",
-                        column.name
+                        "drops column {table}.{} and its values{}",
+                        column.name,
+                        owned_note(&owned)
                     )));
                 }
                 step
