@@ -65,9 +65,12 @@ pub fn run(client: &mut Client, plan: &Plan) -> Result<Report> {
         .steps
         .iter()
         .filter_map(|s| {
-            s.precondition
-                .as_ref()
-                .map(|p| (s.description.as_str(), p, s.schema.clone()))
+            s.precondition.as_ref().map(|p| {
+                // A saved plan's steps carry their search path as SQL, not
+                // as a schema; their object is in the table's schema.
+                let schema = s.schema.clone().or_else(|| Some(p.table.schema.clone()));
+                (s.description.as_str(), p, schema)
+            })
         })
         .collect();
     let mut out = Report::default();

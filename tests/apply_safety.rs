@@ -347,3 +347,292 @@ fn plan_and_status_lock_timeouts_exit_3_naming_the_object() {
     }
     holder.batch_execute("ROLLBACK").expect("release");
 }
+
+/// The rows of `t`, to prove a refused apply changed none.
+fn rows(db: &TestDb) -> String {
+    db.client()
+        .query_one(
+            "SELECT coalesce(string_agg(t::text, ';' ORDER BY id), '') FROM t",
+            &[],
+        )
+        .expect("rows")
+        .get(0)
+}
+
+/// The fingerprint `apply --plan` compares, of the database as it is now.
+fn fingerprint_of(db: &TestDb, schema: &str) -> String {
+    let (desired, ignore) = load(schema, None);
+    reconcile::plan::fingerprint(&db.introspect(&desired, &ignore).schema)
+}
+
+fn history_json(dir: &std::path::Path, url: &str) -> serde_json::Value {
+    let out = run_in(dir, &["history", "--format", "json", "--database-url", url]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    serde_json::from_str(&out.stdout).expect("history json")
+}
+
+/// Saves a plan of `schema` against BEFORE with `plan --out plan.sql`.
+fn saved_plan(db: &TestDb, schema: &str) -> tempfile::TempDir {
+    let dir = workdir(&[("schema.yaml", schema)]);
+    let out = run_in(
+        dir.path(),
+        &["plan", "--out", "plan.sql", "--database-url", &db.url],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    dir
+}
+
+fn apply_saved(dir: &std::path::Path, url: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "apply",
+        "--plan",
+        "plan.sql",
+        "--yes",
+        "--database-url",
+        url,
+    ];
+    args.extend_from_slice(extra);
+    run_in(dir, &args)
+}
+
+/// A saved plan whose new rule the rows break: `apply --plan` (and its dry
+/// run) refuses before anything runs, as `apply` does, and records the
+/// refusal; once the rows are fixed the same file applies, since rows are
+/// not part of the fingerprint.
+fn assert_saved_refused_then_applies(schema: &str, expected: &[&str], fix: &str) {
+    let db = TestDb::new();
+    db.execute(BEFORE);
+    let dir = saved_plan(&db, schema);
+    let saved = std::fs::read_to_string(dir.path().join("plan.sql")).expect("plan.sql");
+    assert!(saved.contains("--   requires: {"), "{saved}");
+    let (shape_before, rows_before) = (shape(&db), rows(&db));
+    let fingerprint_before = fingerprint_of(&db, schema);
+
+    for extra in [&["--dry-run"][..], &[]] {
+        let out = apply_saved(dir.path(), &db.url, extra);
+        assert_eq!(out.code, 3, "{extra:?}: {}\n{}", out.stdout, out.stderr);
+        assert!(out.stderr.contains("preflight"), "{}", out.stderr);
+        for e in expected {
+            assert!(out.stderr.contains(e), "missing `{e}` in:\n{}", out.stderr);
+        }
+        assert!(out.stderr.contains("nothing was changed"), "{}", out.stderr);
+        assert_eq!(shape(&db), shape_before, "{extra:?} changed the table");
+        assert_eq!(rows(&db), rows_before, "{extra:?} changed the rows");
+        assert_eq!(fingerprint_of(&db, schema), fingerprint_before);
+    }
+    let history = history_json(dir.path(), &db.url);
+    assert_eq!(history.as_array().map(Vec::len), Some(1), "{history}");
+    assert_eq!(history[0]["kind"], "apply --plan");
+    assert_eq!(history[0]["outcome"], "failed");
+    assert!(
+        history[0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("preflight") && e.contains(expected[0])),
+        "{}",
+        history[0]
+    );
+
+    db.execute(fix);
+    assert_eq!(
+        fingerprint_of(&db, schema),
+        fingerprint_before,
+        "rows are not part of the fingerprint"
+    );
+    let out = apply_saved(dir.path(), &db.url, &[]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("the database matches schema.yaml"),
+        "{}",
+        out.stdout
+    );
+    let history = history_json(dir.path(), &db.url);
+    assert_eq!(history[0]["outcome"], "success", "{history}");
+    let check = run_in(dir.path(), &["plan", "--check", "--database-url", &db.url]);
+    assert_eq!(check.code, 0, "{}", check.stdout);
+}
+
+#[test]
+fn a_saved_plan_adding_not_null_over_nulls_is_refused_until_the_rows_are_fixed() {
+    assert_saved_refused_then_applies(
+        &schema_with("{ type: text, not_null: true }", ""),
+        &["2 rows of public.t hold NULL in a", "id 1, 3"],
+        "UPDATE t SET a = 'fixed' WHERE a IS NULL",
+    );
+}
+
+#[test]
+fn a_saved_plan_adding_a_unique_index_over_duplicates_is_refused_until_the_rows_are_fixed() {
+    assert_saved_refused_then_applies(
+        &schema_with(
+            "text",
+            "        indexes:\n          t_e_idx: { columns: [e], unique: true }\n",
+        ),
+        &[
+            "2 rows of public.t share 1 duplicated key of t_e_idx",
+            "x (2 rows)",
+        ],
+        "UPDATE t SET e = 'w' WHERE id = 1",
+    );
+}
+
+/// A plan saved before steps carried their conditions (no `requires:` or
+/// `on failure:` lines) still loads and applies.
+#[test]
+fn a_plan_saved_without_conditions_still_applies() {
+    let db = TestDb::new();
+    db.execute(BEFORE);
+    db.execute("UPDATE t SET a = 'ok' WHERE a IS NULL");
+    let schema = schema_with(
+        "{ type: text, not_null: true }",
+        "        indexes:\n          t_e_idx: { columns: [e, id], unique: true }\n",
+    );
+    let dir = saved_plan(&db, &schema);
+    let path = dir.path().join("plan.sql");
+    let saved = std::fs::read_to_string(&path).expect("plan.sql");
+    let old: String = saved
+        .lines()
+        .filter(|l| !l.starts_with("--   requires: ") && !l.starts_with("--   on failure"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(old, saved);
+    std::fs::write(&path, old).expect("write");
+    let out = apply_saved(dir.path(), &db.url, &[]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(db.query_bool(
+        "SELECT attnotnull FROM pg_attribute WHERE attrelid = 't'::regclass AND attname = 'a'"
+    ));
+    assert!(db.query_bool("SELECT to_regclass('public.t_e_idx') IS NOT NULL"));
+}
+
+/// A corrupted `requires:` line is refused before anything connects: exit 1,
+/// naming the file and the step, nothing changed and nothing recorded.
+#[test]
+fn a_corrupted_requires_line_is_an_error_naming_the_file_and_the_step() {
+    let db = TestDb::new();
+    db.execute(BEFORE);
+    let dir = saved_plan(&db, &schema_with("{ type: text, not_null: true }", ""));
+    let path = dir.path().join("plan.sql");
+    let saved = std::fs::read_to_string(&path).expect("plan.sql");
+    let broken = saved.replacen("\"kind\":\"not_null\"", "\"kind\":\"not_nul\"", 1);
+    assert_ne!(broken, saved);
+    std::fs::write(&path, broken).expect("write");
+    let before = (shape(&db), rows(&db));
+    for extra in [&["--dry-run"][..], &[]] {
+        let out = apply_saved(dir.path(), &db.url, extra);
+        assert_eq!(out.code, 1, "{extra:?}: {}\n{}", out.stdout, out.stderr);
+        assert!(out.stderr.contains("plan.sql"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("bad `requires:` line"),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            out.stderr
+                .contains("(set not null on public.t.a (validated check))"),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stdout.is_empty(), "{}", out.stdout);
+    }
+    assert_eq!((shape(&db), rows(&db)), before);
+    assert!(db.query_bool("SELECT to_regnamespace('reconcile') IS NULL"));
+}
+
+/// A saved plan's step after the transaction that still fails (a duplicate
+/// written inside the transaction, by an event trigger, after the
+/// preflight passed) runs its saved cleanup: the INVALID index is dropped
+/// and the next plan is exactly the remaining work.
+#[test]
+fn a_saved_plan_cleans_up_a_step_that_fails_after_the_transaction() {
+    let db = TestDb::new();
+    db.execute(BEFORE);
+    db.execute("UPDATE t SET e = id::text");
+    db.execute(
+        "CREATE FUNCTION public.sneak_duplicate() RETURNS event_trigger LANGUAGE plpgsql AS $$
+         BEGIN
+           IF NOT EXISTS (SELECT 1 FROM public.t WHERE id = 99) THEN
+             INSERT INTO public.t (id, e) VALUES (99, '1');
+           END IF;
+         END $$;
+         CREATE EVENT TRIGGER sneak_duplicate ON ddl_command_end WHEN TAG IN ('ALTER TABLE')
+           EXECUTE FUNCTION public.sneak_duplicate();",
+    );
+    let schema = schema_with(
+        "text",
+        "        indexes:\n          t_e_idx: { columns: [e], unique: true }\n",
+    );
+    let dir = saved_plan(&db, &schema);
+    let saved = std::fs::read_to_string(dir.path().join("plan.sql")).expect("plan.sql");
+    assert!(
+        saved.contains("--   on failure: DROP INDEX CONCURRENTLY IF EXISTS public.t_e_idx\n"),
+        "{saved}"
+    );
+    let out = apply_saved(dir.path(), &db.url, &[]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("removed what the failed step left behind (`DROP INDEX CONCURRENTLY IF EXISTS public.t_e_idx`)"),
+        "{}",
+        out.stderr
+    );
+    db.execute("DROP EVENT TRIGGER sneak_duplicate");
+    assert!(db.query_bool("SELECT to_regclass('public.t_e_idx') IS NULL"));
+    assert!(db.query_bool(
+        "SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 't' AND column_name = 'b')"
+    ));
+    let out = run_in(
+        dir.path(),
+        &["plan", "--format", "text", "--database-url", &db.url],
+    );
+    assert!(
+        out.stdout.contains("1 step (1 create)") && out.stdout.contains("create index t_e_idx"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// The lines a saved plan gains are comments: the file still runs in psql
+/// as it is, and leaves the database as `apply` would.
+#[test]
+fn a_saved_plan_with_conditions_runs_in_psql_as_is() {
+    let db = TestDb::new();
+    db.execute(BEFORE);
+    db.execute(
+        "UPDATE t SET a = 'ok' WHERE a IS NULL; UPDATE t SET e = id::text, n = abs(n), pid = 1",
+    );
+    let schema = schema_with(
+        "{ type: text, not_null: true }",
+        "        checks:\n          t_n_positive: \"n > 0\"\n        foreign_keys:\n          t_p_fk: { columns: [pid], references: { table: p, columns: [id] } }\n        indexes:\n          t_e_idx: { columns: [e], unique: true }\n",
+    );
+    let dir = saved_plan(&db, &schema);
+    let saved = std::fs::read_to_string(dir.path().join("plan.sql")).expect("plan.sql");
+    for kind in ["not_null", "check", "foreign_key", "unique"] {
+        assert!(
+            saved.contains(&format!("\"condition\":{{\"kind\":\"{kind}\"")),
+            "{kind}: {saved}"
+        );
+    }
+    assert!(saved.contains("--   on failure: "), "{saved}");
+    let psql = std::env::var("RECONCILE_PSQL").unwrap_or_else(|_| "psql".to_string());
+    let out = std::process::Command::new(&psql)
+        .args([
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-f",
+            "plan.sql",
+            "-d",
+            &db.url,
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run `{psql}` ({e}); set RECONCILE_PSQL"));
+    assert!(
+        out.status.success(),
+        "psql failed:\n{}\n{saved}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let check = run_in(dir.path(), &["plan", "--check", "--database-url", &db.url]);
+    assert_eq!(check.code, 0, "{}", check.stdout);
+}

@@ -92,6 +92,7 @@ fn run_case(path: &Path) {
         let Ok(plan) = plan else {
             return;
         };
+        assert_saved_round_trip(&name, &plan);
         assert_converges(&db, &plan, &desired, &rules, outside.as_deref());
         common::assert_import_round_trip(&db, &desired.schema.schemas, &rules, "after");
         if let Some(checks) = read_opt(dir, "check.sql") {
@@ -102,6 +103,27 @@ fn run_case(path: &Path) {
                 assert!(db.query_bool(q), "{name}: check failed after apply: {q}");
             }
         }
+    }
+}
+
+/// The plan saved with `plan --out` reads back with the same steps,
+/// hazards, preconditions and cleanups: `apply --plan` checks and cleans up
+/// exactly what `apply` would.
+fn assert_saved_round_trip(name: &str, plan: &reconcile::plan::Plan) {
+    let sql = plan.to_sql();
+    let saved = reconcile::plan::saved::parse(&sql, "plan.sql")
+        .unwrap_or_else(|e| panic!("{name}: the saved plan does not read back: {e}\n{sql}"));
+    assert_eq!(saved.plan.steps.len(), plan.steps.len(), "{name}");
+    for (a, b) in plan.steps.iter().zip(&saved.plan.steps) {
+        assert_eq!(a.description, b.description, "{name}");
+        assert_eq!(a.hazards, b.hazards, "{name}: {}", a.description);
+        assert_eq!(
+            a.transactional, b.transactional,
+            "{name}: {}",
+            a.description
+        );
+        assert_eq!(a.precondition, b.precondition, "{name}: {}", a.description);
+        assert_eq!(a.on_failure, b.on_failure, "{name}: {}", a.description);
     }
 }
 

@@ -61,7 +61,8 @@ pub(super) fn execute(
     let plan = &job.plan;
     write_out(out, &render(plan, guard.format))?;
     if guard.dry_run {
-        // Exits as the real run would: refused when the rows break a new rule.
+        // Exits as the real run would: refused when the rows break a new
+        // rule (a saved plan's steps carry their conditions too).
         preflight(client, plan, err)?;
         return Ok(ExitStatus::Success);
     }
@@ -77,21 +78,27 @@ pub(super) fn execute(
             list.join("\n")
         )));
     }
+    // What history records, for a refusal below or for the run.
+    let schema_hash = job
+        .desired
+        .map(|d| d.source_hash.clone())
+        .or_else(|| plan.context.source_hash.clone())
+        .unwrap_or_default();
+    let schema_text = job.desired.map(|d| d.source.as_str()).unwrap_or_default();
+    let plan_sql = plan.to_sql();
     // Before the confirmation: a plan the rows would make fail is refused
     // before anyone is asked to approve it. The attempt is recorded, as a
-    // failed apply would be (nothing else was changed).
+    // failed apply would be (nothing else was changed). A saved plan
+    // (`apply --plan`) carries its steps' conditions, so it is checked here
+    // exactly as a fresh one is.
     if let Err(e) = preflight(client, plan, err) {
         let text = e.to_string();
         let record = Record {
             kind: job.kind,
             success: false,
-            schema_hash: &job
-                .desired
-                .map(|d| d.source_hash.clone())
-                .or_else(|| plan.context.source_hash.clone())
-                .unwrap_or_default(),
-            schema_text: job.desired.map(|d| d.source.as_str()).unwrap_or_default(),
-            plan_sql: &plan.to_sql(),
+            schema_hash: &schema_hash,
+            schema_text,
+            plan_sql: &plan_sql,
             steps: plan.steps.len(),
             duration_ms: 0,
             fingerprint_before: plan.context.fingerprint.as_deref(),
@@ -117,13 +124,6 @@ pub(super) fn execute(
             return Ok(ExitStatus::Success);
         }
     }
-    let schema_hash = job
-        .desired
-        .map(|d| d.source_hash.clone())
-        .or_else(|| plan.context.source_hash.clone())
-        .unwrap_or_default();
-    let schema_text = job.desired.map(|d| d.source.as_str()).unwrap_or_default();
-    let plan_sql = plan.to_sql();
     let start = Instant::now();
     let mut notify = |message: &str| {
         let _ = writeln!(err, "warning: {message}");
@@ -234,7 +234,9 @@ pub(super) fn run(
 }
 
 /// `apply --plan FILE`: runs the saved SQL if the database still has the
-/// fingerprint it was planned against.
+/// fingerprint it was planned against, through the same [`execute`] as
+/// `apply`: the steps' saved preconditions are preflighted, their saved
+/// cleanups run after a failure, and a refusal is recorded in history.
 fn run_saved(
     global: &GlobalArgs,
     args: &ApplyArgs,

@@ -209,6 +209,25 @@ pub struct Plan {
     pub(crate) graph_dot: String,
 }
 
+/// Starts a step's comment line holding its precondition as JSON.
+pub(crate) const REQUIRES: &str = "--   requires: ";
+/// Starts a step's comment line holding one cleanup statement.
+pub(crate) const ON_FAILURE: &str = "--   on failure: ";
+/// Like [`ON_FAILURE`], for a statement with a line break (a quoted name
+/// can hold one): the statement as a JSON string, so it stays one line.
+pub(crate) const ON_FAILURE_JSON: &str = "--   on failure (json): ";
+
+/// The comment line for one cleanup statement, as the reviewer reads it
+/// and `saved::parse` reads it back.
+fn on_failure_line(sql: &str) -> String {
+    if sql.contains(['\n', '\r']) {
+        let json = serde_json::to_string(sql).unwrap_or_default();
+        format!("{ON_FAILURE_JSON}{json}\n")
+    } else {
+        format!("{ON_FAILURE}{sql}\n")
+    }
+}
+
 /// Hex fingerprint of a model: covers every managed object.
 pub fn fingerprint(schema: &Schema) -> String {
     /// Feeds serialized bytes straight into the hash (no copy of the model as text).
@@ -479,6 +498,14 @@ impl Plan {
             out.push_str(&format!("\n-- {}/{total} {}\n", i + 1, s.description));
             for h in &s.hazards {
                 out.push_str(&format!("--   hazard {}: {}\n", h.kind, h.reason));
+            }
+            // What `apply --plan` checks and cleans up, read back by
+            // `saved::parse`: comments, so the script still runs in psql.
+            if let Some(p) = &s.precondition {
+                out.push_str(&format!("{REQUIRES}{}\n", p.to_json_line()));
+            }
+            for q in &s.on_failure {
+                out.push_str(&on_failure_line(q));
             }
             let want = self.search_path(s);
             if want.is_some() && want != path {
