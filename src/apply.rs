@@ -10,7 +10,7 @@
 use crate::error::{Error, Result, describe_pg_error, is_lock_timeout};
 use crate::model::{ObjectKey, QualifiedName};
 use crate::plan::{Plan, Step};
-use postgres::{CancelToken, Client, NoTls};
+use postgres::{CancelToken, Client, GenericClient, NoTls};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -214,7 +214,7 @@ fn run_transaction(
             let _ = tx.rollback();
             return Err(e);
         }
-        if let Err(e) = tx.batch_execute(&statements(plan, step)) {
+        if let Err(e) = run_statements(&mut tx, plan, step, "SET LOCAL") {
             let _ = tx.rollback();
             let at = format!("step {}/{total} ({})", i + 1, step.description);
             if INTERRUPTED.load(Ordering::SeqCst) {
@@ -242,16 +242,23 @@ fn run_transaction(
     })
 }
 
-fn statements(plan: &Plan, step: &Step) -> String {
-    let mut sql = String::new();
+/// Runs a step's statements: its search path first (`set` is `SET` or
+/// `SET LOCAL`), then each statement alone through the extended protocol,
+/// which refuses text holding a second statement, so SQL kept as written
+/// from `schema.yaml` can never carry one.
+fn run_statements(
+    c: &mut impl GenericClient,
+    plan: &Plan,
+    step: &Step,
+    set: &str,
+) -> Result<(), postgres::Error> {
     if let Some(path) = plan.search_path(step) {
-        sql.push_str(&format!("SET LOCAL search_path TO {path};\n"));
+        c.batch_execute(&format!("{set} search_path TO {path}"))?;
     }
     for q in &step.sql {
-        sql.push_str(q);
-        sql.push_str(";\n");
+        c.execute_typed(q, &[])?;
     }
-    sql
+    Ok(())
 }
 
 /// The pause before retry `n` (1-based): 1 s, 2 s, 4 s, ... up to a minute.
@@ -327,13 +334,7 @@ pub fn run_steps_with(
 /// one message form an implicit transaction block, where CONCURRENTLY is
 /// refused.
 fn run_outside(client: &mut Client, plan: &Plan, step: &Step) -> Result<(), postgres::Error> {
-    if let Some(path) = plan.search_path(step) {
-        client.batch_execute(&format!("SET search_path TO {path}"))?;
-    }
-    for q in &step.sql {
-        client.batch_execute(q)?;
-    }
-    Ok(())
+    run_statements(client, plan, step, "SET")
 }
 
 /// The error for a failed step after the transaction, once its cleanup ran.
@@ -384,7 +385,7 @@ fn cleanup(client: &mut Client, step: &Step) -> String {
     }
     let _ = client.batch_execute("RESET search_path");
     for q in &step.on_failure {
-        if let Err(e) = client.batch_execute(q) {
+        if let Err(e) = client.execute_typed(q, &[]) {
             return format!(
                 "; removing what the failed step left behind (`{q}`) failed too: {}; \
                  the next plan removes it and does the step again",

@@ -636,3 +636,34 @@ fn a_saved_plan_with_conditions_runs_in_psql_as_is() {
     let check = run_in(dir.path(), &["plan", "--check", "--database-url", &db.url]);
     assert_eq!(check.code, 0, "{}", check.stdout);
 }
+
+/// Every statement of a plan goes alone through the extended protocol: text
+/// kept as written that still held a second statement (where the tokenizer
+/// and the server disagree) is refused by the server, and nothing runs.
+#[test]
+fn a_statement_carrying_a_second_one_is_refused_by_the_server() {
+    let db = TestDb::new();
+    db.execute("CREATE TABLE keep (id int)");
+    let (desired, rules) = load(
+        "schemas:\n  public:\n    tables:\n      keep:\n        columns:\n          id: int\n    views:\n      v:\n        query: SELECT xmlelement(name a) AS e\n",
+        None,
+    );
+    let mut plan = db.plan(&desired, &rules).expect("plan");
+    let step = plan
+        .steps
+        .iter_mut()
+        .find(|s| s.description == "create view public.v")
+        .expect("view step");
+    assert_eq!(step.sql.len(), 1, "{:?}", step.sql);
+    step.sql[0].push_str("; DROP TABLE public.keep");
+    let err = reconcile::apply::run_steps(&mut db.client(), &plan).expect_err("refused");
+    assert!(
+        err.to_string()
+            .contains("cannot insert multiple commands into a prepared statement"),
+        "{err}"
+    );
+    assert_eq!(
+        db.query_i64("SELECT count(*) FROM pg_class WHERE relname IN ('keep', 'v')"),
+        1
+    );
+}

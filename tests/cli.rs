@@ -836,3 +836,71 @@ fn sequence_owners_and_identity_options_are_checked() {
         "unknown variant `sometimes`",
     );
 }
+
+#[test]
+fn sql_the_parser_cannot_read_is_one_statement_or_refused() {
+    // Kept as written, it still may not carry a second statement, nor close
+    // the parenthesis the DDL wraps an expression in.
+    assert_invalid(
+        "schemas:\n  public:\n    views:\n      v:\n        query: \"SELECT xmlelement(name a); DROP TABLE t\"\n",
+        "schemas.public.views.v.query: invalid query: sql parser error: Expected: ), found: a at Line: 1, Column: 24 (it holds more than one statement)",
+    );
+    assert_invalid(
+        "schemas:\n  public:\n    tables:\n      t:\n        columns:\n          x: { type: xml, default: \"xmlelement(name a); DROP TABLE t; --\" }\n",
+        "(an expression cannot contain `;`)",
+    );
+    assert_invalid(
+        "schemas:\n  public:\n    tables:\n      t:\n        columns:\n          x: xml\n        checks:\n          c: \"xmlexists('//a' PASSING BY REF x)) OR (true\"\n",
+        "schemas.public.tables.t.checks.c: invalid SQL expression",
+    );
+    // One that is a single statement is planned, and reported as kept.
+    let dir = workdir(&[(
+        "schema.yaml",
+        "schemas:\n  public:\n    views:\n      v:\n        query: \"SELECT xmlelement(name a, ';') AS e -- ; DROP TABLE t\"\n",
+    )]);
+    let out = run_in(dir.path(), &["plan"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("-- kept as written, not parsed (compared as text): view public.v"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(
+            "CREATE VIEW public.v AS SELECT xmlelement(name a, ';') AS e -- ; DROP TABLE t\n;"
+        ),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn import_keeps_what_the_parser_cannot_read_and_plans_to_nothing() {
+    let db = TestDb::new();
+    db.execute("CREATE TABLE docs (id int PRIMARY KEY, body xml, name text DEFAULT xmlserialize(content xmlelement(name a, 'x') AS text) CHECK (xmlexists('//item' PASSING BY REF body))); CREATE INDEX docs_x ON docs ((xmlelement(name n, name)::text)); CREATE VIEW doc_items AS SELECT d.id, x.item FROM docs d, XMLTABLE('/root/item' PASSING d.body COLUMNS item text PATH '.') x; CREATE VIEW pairs AS SELECT * FROM ROWS FROM (generate_series(1, 2), generate_series(1, 3)) AS r(a, b);");
+    let dir = workdir(&[]);
+    let out = run_in(
+        dir.path(),
+        &["import", "--out", "schema.yaml", "--database-url", &db.url],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let yaml = std::fs::read_to_string(dir.path().join("schema.yaml")).expect("imported file");
+    assert!(yaml.contains("XMLTABLE("), "{yaml}");
+    let out = run_in(dir.path(), &["validate"]);
+    assert_eq!(out.code, 0, "{}\n{yaml}", out.stderr);
+    let out = run_in(dir.path(), &["plan", "--check", "--database-url", &db.url]);
+    assert_eq!(out.code, 0, "{}\n{yaml}", out.stdout);
+    // Built from the file on an empty database, everything is created after
+    // what it reads.
+    let empty = TestDb::new();
+    let out = run_in(
+        dir.path(),
+        &["apply", "--yes", "--database-url", &empty.url],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        empty.query_i64("SELECT count(*) FROM pg_views WHERE schemaname = 'public'"),
+        2
+    );
+}

@@ -29,6 +29,7 @@ pub(super) fn run(global: &GlobalArgs, args: &DiffArgs, out: &mut dyn Write) -> 
             managed_schemas: new.schema.schemas.iter().cloned().collect(),
             offline: true,
             migration_tables: Vec::new(),
+            not_parsed: new.schema.unparsed(),
         },
     )?;
     write_out(out, &render(&plan, args.format))?;

@@ -135,6 +135,7 @@ pub fn plan_database_with(
             .iter()
             .map(ToString::to_string)
             .collect(),
+        not_parsed: desired.schema.unparsed(),
     };
     let plan = make_plan(
         &catalog.schema,
@@ -181,6 +182,7 @@ pub(crate) fn plan_offline(desired: &Desired, source: &str, lock_timeout: &str) 
             managed_schemas: desired.schema.schemas.iter().cloned().collect(),
             offline: true,
             migration_tables: Vec::new(),
+            not_parsed: desired.schema.unparsed(),
         },
     )
 }

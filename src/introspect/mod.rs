@@ -75,20 +75,12 @@ pub fn connect(url: &str) -> Result<Client> {
     crate::connect::connect(url)
 }
 
-/// The catalog's text of a definition sqlparser cannot read: kept as is and
-/// marked, so it never compares equal to a parsed definition by accident
-/// (the server probe compares the server's own texts instead).
-fn unparsed(text: &str) -> SqlExpr {
-    SqlExpr {
-        sql: text.trim().to_string(),
-        canonical: format!("/* not parsed */ {}", text.trim()),
-    }
-}
-
 /// One definition the parser cannot read must not stop introspection: its
-/// text is kept (see [`unparsed`]).
+/// text is kept and marked, so it never compares equal to a parsed
+/// definition by accident (the server probe compares the server's own texts
+/// instead; see [`normalize::unparsed`]).
 fn from_catalog_expr(text: &str, schema: &str, _what: &str) -> Result<SqlExpr> {
-    Ok(normalize::expr(text, schema).unwrap_or_else(|_| unparsed(text)))
+    Ok(normalize::expr(text, schema).unwrap_or_else(|_| normalize::unparsed(text)))
 }
 
 fn catalog_type(text: &str) -> Result<SqlType> {
@@ -547,8 +539,8 @@ fn build(
         }
         let text: String = row.get(3);
         // XMLTABLE and other syntax sqlparser does not know: keep the text.
-        let query = normalize::query(&text, &qn.schema)
-            .unwrap_or_else(|_| unparsed(text.trim().trim_end_matches(';')));
+        let query =
+            normalize::query(&text, &qn.schema).unwrap_or_else(|_| normalize::unparsed(&text));
         cat.schema.views.insert(
             qn.clone(),
             View {

@@ -49,6 +49,8 @@ struct Candidate {
     target: Target,
     /// The column definition, constraint or `CREATE INDEX` statement.
     sql: String,
+    /// Whether sqlparser read the desired text (else it is never batched).
+    parsed: bool,
 }
 
 /// The candidates of one table, which get one temporary table
@@ -120,8 +122,13 @@ fn table_probes(desired: &Schema, current: &Schema) -> Vec<TableProbe> {
     probes
 }
 
-fn push(probe: &mut TableProbe, n: &mut usize, target: Target, sql: String) {
-    probe.candidates.push(Candidate { n: *n, target, sql });
+fn push(probe: &mut TableProbe, n: &mut usize, target: Target, sql: String, parsed: bool) {
+    probe.candidates.push(Candidate {
+        n: *n,
+        target,
+        sql,
+        parsed,
+    });
     *n += 1;
 }
 
@@ -146,6 +153,7 @@ fn collect_candidates(want: &Table, live: &Table, probe: &mut TableProbe, n: &mu
                     generated: false,
                 },
                 sql,
+                d.parsed(),
             );
         }
         if differs(col.generated.as_ref(), l.generated.as_ref())
@@ -163,6 +171,7 @@ fn collect_candidates(want: &Table, live: &Table, probe: &mut TableProbe, n: &mu
                     generated: true,
                 },
                 sql,
+                g.parsed(),
             );
         }
     }
@@ -172,7 +181,7 @@ fn collect_candidates(want: &Table, live: &Table, probe: &mut TableProbe, n: &mu
             && expr.canonical != live_expr.canonical
         {
             let sql = format!("CONSTRAINT reconcile_probe_{} CHECK ({}\n)", *n, expr.sql);
-            push(probe, n, Target::Check(name.clone()), sql);
+            push(probe, n, Target::Check(name.clone()), sql, expr.parsed());
         }
     }
     for (name, index) in &want.indexes {
@@ -206,7 +215,12 @@ fn collect_candidates(want: &Table, live: &Table, probe: &mut TableProbe, n: &mu
         if let Some(p) = &index.predicate {
             sql.push_str(&format!(" WHERE ({}\n)", p.sql));
         }
-        push(probe, n, Target::Index(name.clone()), sql);
+        let parsed = index
+            .keys
+            .iter()
+            .all(|k| !matches!(k, IndexKey::Expr(e) if !e.parsed()))
+            && index.predicate.as_ref().is_none_or(SqlExpr::parsed);
+        push(probe, n, Target::Index(name.clone()), sql, parsed);
     }
 }
 
@@ -244,6 +258,10 @@ fn probe_all_at_once(
     desired: &Schema,
     probes: &[TableProbe],
 ) -> Option<Results> {
+    // Text sqlparser could not read goes alone, through `execute`.
+    if probes.iter().flat_map(|p| &p.candidates).any(|c| !c.parsed) {
+        return None;
+    }
     let mut batch = String::new();
     for probe in probes {
         batch.push_str(&format!(
@@ -463,6 +481,10 @@ fn probe_views_at_once(
     let mut batch = String::new();
     for (i, qn) in candidates.iter().enumerate() {
         let view = desired.views.get(qn)?;
+        // Text sqlparser could not read goes alone, through `execute`.
+        if !view.query.parsed() {
+            return None;
+        }
         // The newline ends a trailing line comment in the user's query.
         batch.push_str(&format!(
             "SET LOCAL search_path TO {}, pg_catalog;\nCREATE TEMPORARY VIEW reconcile_probe_{i} AS {}\n;\n",

@@ -154,6 +154,16 @@ pub struct SqlExpr {
     pub canonical: String,
 }
 
+impl SqlExpr {
+    /// Starts the canonical form of text sqlparser cannot parse.
+    pub const NOT_PARSED: &'static str = "/* not parsed */ ";
+
+    /// Whether sqlparser read this text (otherwise it is kept as written).
+    pub fn parsed(&self) -> bool {
+        !self.canonical.starts_with(Self::NOT_PARSED)
+    }
+}
+
 impl PartialEq for SqlExpr {
     fn eq(&self, other: &Self) -> bool {
         self.canonical == other.canonical
@@ -423,6 +433,46 @@ impl PartialEq for View {
 }
 
 impl Schema {
+    /// The definitions sqlparser could not read, kept as written
+    /// (`view public.docs_items`, `check c on public.t`), for the plan header.
+    pub fn unparsed(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (qn, t) in &self.tables {
+            for c in &t.columns {
+                for (what, e) in [
+                    ("default of", &c.default),
+                    ("generated column", &c.generated),
+                ] {
+                    if e.as_ref().is_some_and(|e| !e.parsed()) {
+                        out.push(format!("{what} {qn}.{}", c.name));
+                    }
+                }
+            }
+            for (name, c) in &t.constraints {
+                if let ConstraintKind::Check { expr } = &c.kind
+                    && !expr.parsed()
+                {
+                    out.push(format!("check {name} on {qn}"));
+                }
+            }
+            for (name, i) in &t.indexes {
+                let key = i
+                    .keys
+                    .iter()
+                    .any(|k| matches!(k, IndexKey::Expr(e) if !e.parsed()));
+                if key || i.predicate.as_ref().is_some_and(|p| !p.parsed()) {
+                    out.push(format!("index {name} on {qn}"));
+                }
+            }
+        }
+        for (qn, v) in &self.views {
+            if !v.query.parsed() {
+                out.push(format!("view {qn}"));
+            }
+        }
+        out
+    }
+
     /// Whether `name` is a table or view of this schema.
     pub fn has_relation(&self, name: &QualifiedName) -> bool {
         self.tables.contains_key(name) || self.views.contains_key(name)

@@ -192,6 +192,10 @@ pub struct PlanContext {
     /// Migration tools' bookkeeping tables present, ignored by default.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub migration_tables: Vec<String>,
+    /// Desired definitions reconcile cannot parse: kept as written, checked
+    /// to be one statement, compared by the server (as text offline).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_parsed: Vec<String>,
 }
 
 /// An ordered list of steps.
@@ -468,6 +472,17 @@ impl Plan {
                 c.migration_tables.join(", ")
             ));
         }
+        if !c.not_parsed.is_empty() {
+            lines.push(format!(
+                "{comment}kept as written, not parsed (compared {}): {}",
+                if c.offline {
+                    "as text"
+                } else {
+                    "by the server"
+                },
+                c.not_parsed.join(", ")
+            ));
+        }
         lines
     }
 
@@ -570,6 +585,17 @@ impl Plan {
                     ""
                 },
                 self.context.migration_tables.join(", ")
+            ));
+        }
+        if !self.context.not_parsed.is_empty() {
+            out.push_str(&format!(
+                "Kept as written, not parsed (compared {}): {}\n",
+                if self.context.offline {
+                    "as text"
+                } else {
+                    "by the server"
+                },
+                self.context.not_parsed.join(", ")
             ));
         }
         out

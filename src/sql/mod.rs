@@ -5,4 +5,5 @@
 pub mod builtin_types;
 pub mod normalize;
 pub mod references;
+pub mod tokens;
 pub mod types;

@@ -13,6 +13,7 @@ use crate::sql::references::Collector;
 pub use crate::sql::references::{
     References, expr_references, query_column_errors, query_references,
 };
+use crate::sql::tokens;
 use crate::sql::types::canonical_cast_type;
 use sqlparser::ast::{
     BinaryOperator, CastKind, DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments,
@@ -65,7 +66,7 @@ pub fn expr(sql: &str, schema: &str) -> Result<SqlExpr, String> {
     let mut parsed = parse_expr(sql)?;
     let _ = parsed.visit(&mut Canonicalizer { schema });
     Ok(SqlExpr {
-        sql: sql.trim().to_string(),
+        sql: tokens::embeddable(sql),
         canonical: parsed.to_string(),
     })
 }
@@ -78,7 +79,7 @@ pub fn expr_with_references(sql: &str, schema: &str) -> Result<(SqlExpr, Referen
     let _ = parsed.visit(&mut Canonicalizer { schema });
     Ok((
         SqlExpr {
-            sql: sql.trim().to_string(),
+            sql: tokens::embeddable(sql),
             canonical: parsed.to_string(),
         },
         refs,
@@ -91,7 +92,7 @@ pub fn query_with_references(sql: &str, schema: &str) -> Result<(SqlExpr, Refere
     let mut refs = References::default();
     let _ = sqlparser::ast::Visit::visit(&parsed, &mut Collector::new(&mut refs));
     let _ = parsed.visit(&mut Canonicalizer { schema });
-    let text = sql.trim().trim_end_matches(';').trim_end().to_string();
+    let text = tokens::embeddable(sql);
     Ok((
         SqlExpr {
             sql: text,
@@ -105,11 +106,45 @@ pub fn query_with_references(sql: &str, schema: &str) -> Result<(SqlExpr, Refere
 pub fn query(sql: &str, schema: &str) -> Result<SqlExpr, String> {
     let mut parsed = parse_query(sql)?;
     let _ = parsed.visit(&mut Canonicalizer { schema });
-    let text = sql.trim().trim_end_matches(';').trim_end().to_string();
+    let text = tokens::embeddable(sql);
     Ok(SqlExpr {
         sql: text,
         canonical: parsed.to_string(),
     })
+}
+
+/// Text sqlparser cannot parse, kept as written: it compares by its text
+/// (and, against a database, by the server's reading of it).
+pub fn unparsed(text: &str) -> SqlExpr {
+    let sql = tokens::embeddable(text);
+    SqlExpr {
+        canonical: format!("{}{}", SqlExpr::NOT_PARSED, sql.trim_end()),
+        sql,
+    }
+}
+
+/// Like [`expr`]; text sqlparser cannot parse is kept as written when it is
+/// one expression (see [`tokens::single_statement`]). The flag says whether
+/// it was parsed.
+pub fn expr_or_text(sql: &str, schema: &str) -> Result<(SqlExpr, bool), String> {
+    match expr(sql, schema) {
+        Ok(e) => Ok((e, true)),
+        Err(parse_error) => match tokens::single_statement(sql, false) {
+            Ok(_) => Ok((unparsed(sql), false)),
+            Err(e) => Err(format!("{parse_error} ({e})")),
+        },
+    }
+}
+
+/// Like [`query`], for queries; see [`expr_or_text`].
+pub fn query_or_text(sql: &str, schema: &str) -> Result<(SqlExpr, bool), String> {
+    match query(sql, schema) {
+        Ok(q) => Ok((q, true)),
+        Err(parse_error) => match tokens::single_statement(sql, true) {
+            Ok(_) => Ok((unparsed(sql), false)),
+            Err(e) => Err(format!("{parse_error} ({e})")),
+        },
+    }
 }
 
 /// An identifier as PostgreSQL resolves it: unquoted folds to lower case.

@@ -4,6 +4,7 @@
 //! Works on sqlparser's tree only; never talks to a database.
 
 use crate::sql::normalize::{fold, parse_expr, parse_query};
+use crate::sql::tokens;
 use sqlparser::ast::{
     Expr, FunctionArg, FunctionArgExpr, FunctionArguments, ObjectNamePart, Query, Value,
 };
@@ -136,17 +137,23 @@ impl sqlparser::ast::Visitor for Collector<'_> {
     }
 }
 
-/// The names an expression reads.
+/// The names an expression reads; for text sqlparser cannot parse, every
+/// name it may read (see [`tokens::names`]).
 pub fn expr_references(sql: &str) -> Result<References, String> {
-    let parsed = parse_expr(sql)?;
+    let Ok(parsed) = parse_expr(sql) else {
+        return tokens::names(sql);
+    };
     let mut refs = References::default();
     let _ = sqlparser::ast::Visit::visit(&parsed, &mut Collector::new(&mut refs));
     Ok(refs)
 }
 
-/// The names a query reads.
+/// The names a query reads; for text sqlparser cannot parse, every name it
+/// may read (see [`tokens::names`]).
 pub fn query_references(sql: &str) -> Result<References, String> {
-    let parsed = parse_query(sql)?;
+    let Ok(parsed) = parse_query(sql) else {
+        return tokens::names(sql);
+    };
     let mut refs = References::default();
     let _ = sqlparser::ast::Visit::visit(&parsed, &mut Collector::new(&mut refs));
     Ok(refs)

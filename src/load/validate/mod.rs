@@ -228,10 +228,19 @@ fn checked_expr(
             }
             Some(e)
         }
-        Err(e) => {
-            ctx.err(path, format!("invalid SQL expression `{sql}`: {e}"), None);
-            None
-        }
+        // Syntax sqlparser does not know: kept as written when it is one
+        // expression; the server reads it (names are not checked offline).
+        Err(e) => match crate::sql::tokens::single_statement(sql, false) {
+            Ok(_) => Some(normalize::unparsed(sql)),
+            Err(why) => {
+                ctx.err(
+                    path,
+                    format!("invalid SQL expression `{sql}`: {e} ({why})"),
+                    None,
+                );
+                None
+            }
+        },
     }
 }
 
@@ -538,14 +547,26 @@ pub(super) fn build(
                         None,
                     );
                 }
-                let (query, refs) = match normalize::query_with_references(&raw_view.query, schema)
-                {
-                    Ok(q) => q,
-                    Err(e) => {
-                        ctx.err(&p(&path, &["query"]), format!("invalid query: {e}"), None);
-                        continue;
-                    }
-                };
+                // Syntax sqlparser does not know is kept as written when it is
+                // one query; every name it may read counts as a dependency,
+                // and undeclared names are left for the server to report.
+                let (query, refs, parsed) =
+                    match normalize::query_with_references(&raw_view.query, schema) {
+                        Ok((q, refs)) => (q, refs, true),
+                        Err(e) => match crate::sql::tokens::single_statement(&raw_view.query, true)
+                            .and_then(|_| crate::sql::tokens::names(&raw_view.query))
+                        {
+                            Ok(refs) => (normalize::unparsed(&raw_view.query), refs, false),
+                            Err(why) => {
+                                ctx.err(
+                                    &p(&path, &["query"]),
+                                    format!("invalid query: {e} ({why})"),
+                                    None,
+                                );
+                                continue;
+                            }
+                        },
+                    };
                 let columns_of = |parts: &[String]| {
                     let target = match parts {
                         [n] => QualifiedName::new(schema, n),
@@ -583,7 +604,8 @@ pub(super) fn build(
                                     }
                                 }
                             }
-                        } else if model.schemas.contains(&target.schema)
+                        } else if parsed
+                            && model.schemas.contains(&target.schema)
                             && ignore.table(&target).is_none()
                             && ignore.view(&target).is_none()
                         {
