@@ -904,3 +904,45 @@ fn import_keeps_what_the_parser_cannot_read_and_plans_to_nothing() {
         2
     );
 }
+
+#[test]
+fn json_plans_carry_preconditions_and_cleanups() {
+    let db = TestDb::new();
+    db.execute("CREATE TABLE t (id int PRIMARY KEY, n int)");
+    let dir = workdir(&[(
+        "schema.yaml",
+        "schemas:\n  public:\n    tables:\n      t:\n        columns:\n          id: { type: int, primary_key: true }\n          n: int\n        checks:\n          t_n_positive: n > 0\n",
+    )]);
+    let out = run_in(
+        dir.path(),
+        &["plan", "--format", "json", "--database-url", &db.url],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    let validate = &json["steps"][1];
+    insta::assert_snapshot!(serde_json::to_string_pretty(&[&validate["description"], &validate["precondition"], &validate["on_failure"]]).expect("json"), @r#"
+    [
+      "validate constraint t_n_positive on public.t",
+      {
+        "condition": {
+          "expr": "n > 0",
+          "kind": "check",
+          "name": "t_n_positive"
+        },
+        "key": [
+          "id"
+        ],
+        "table": {
+          "name": "t",
+          "schema": "public"
+        }
+      },
+      [
+        "ALTER TABLE public.t DROP CONSTRAINT IF EXISTS t_n_positive"
+      ]
+    ]
+    "#);
+    // The first step, which cannot fail on existing rows, carries neither.
+    assert!(json["steps"][0].get("precondition").is_none());
+    assert!(json["steps"][0].get("on_failure").is_none());
+}

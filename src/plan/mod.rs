@@ -93,12 +93,12 @@ pub struct Step {
     /// For a `may_fail` step: what the existing rows must satisfy, checked
     /// before the transaction (`None`: nothing to check, or not checkable
     /// before the plan runs).
-    #[serde(skip)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub precondition: Option<precondition::Precondition>,
     /// For a step after the transaction: statements that remove what a
     /// failed run of it leaves behind (a helper check, an invalid index), so
     /// the next plan is exactly the remaining work.
-    #[serde(skip)]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub on_failure: Vec<String>,
 }
 
@@ -220,6 +220,45 @@ pub(crate) const ON_FAILURE: &str = "--   on failure: ";
 /// Like [`ON_FAILURE`], for a statement with a line break (a quoted name
 /// can hold one): the statement as a JSON string, so it stays one line.
 pub(crate) const ON_FAILURE_JSON: &str = "--   on failure (json): ";
+
+/// Text for one comment line of a plan script: a line break in a name (or
+/// anything else) written as `\n`, a backslash as `\\`, so a comment can
+/// never end early and turn the rest of its text into SQL. Undone by
+/// [`from_comment`].
+pub(crate) fn comment_text(text: &str) -> String {
+    if !text.contains(['\n', '\r', '\\']) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Reads back what [`comment_text`] wrote.
+pub(crate) fn from_comment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
 
 /// The comment line for one cleanup statement, as the reviewer reads it
 /// and `saved::parse` reads it back.
@@ -488,7 +527,12 @@ impl Plan {
 
     /// The plan as a runnable SQL script with a comment header.
     pub fn to_sql(&self) -> String {
-        let mut out = self.header("-- ").join("\n");
+        let mut out = self
+            .header("-- ")
+            .iter()
+            .map(|l| comment_text(l))
+            .collect::<Vec<_>>()
+            .join("\n");
         out.push('\n');
         if self.steps.is_empty() {
             out.push_str("-- no changes\n");
@@ -510,9 +554,17 @@ impl Plan {
                 out.push_str("\nCOMMIT;\n");
                 in_tx = false;
             }
-            out.push_str(&format!("\n-- {}/{total} {}\n", i + 1, s.description));
+            out.push_str(&format!(
+                "\n-- {}/{total} {}\n",
+                i + 1,
+                comment_text(&s.description)
+            ));
             for h in &s.hazards {
-                out.push_str(&format!("--   hazard {}: {}\n", h.kind, h.reason));
+                out.push_str(&format!(
+                    "--   hazard {}: {}\n",
+                    h.kind,
+                    comment_text(&h.reason)
+                ));
             }
             // What `apply --plan` checks and cleans up, read back by
             // `saved::parse`: comments, so the script still runs in psql.

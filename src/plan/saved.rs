@@ -5,7 +5,9 @@
 use super::hazard::{Hazard, HazardKind};
 use super::precondition::Precondition;
 use super::steps::Phase;
-use super::{Action, ON_FAILURE, ON_FAILURE_JSON, Plan, PlanContext, REQUIRES, Step, StepDeps};
+use super::{
+    Action, ON_FAILURE, ON_FAILURE_JSON, Plan, PlanContext, REQUIRES, Step, StepDeps, from_comment,
+};
 use crate::error::{Error, Result};
 use crate::model::ObjectKey;
 use sqlparser::dialect::PostgreSqlDialect;
@@ -178,7 +180,7 @@ pub fn parse(text: &str, file: &str) -> Result<SavedPlan> {
         {
             steps.push(SavedStep {
                 counter: counter.to_string(),
-                description: description.to_string(),
+                description: from_comment(description),
                 hazards: Vec::new(),
                 precondition: None,
                 on_failure: Vec::new(),
@@ -192,7 +194,7 @@ pub fn parse(text: &str, file: &str) -> Result<SavedPlan> {
             let kind =
                 hazard_kind(kind).ok_or_else(|| bad(file, &format!("unknown hazard `{kind}`")))?;
             if let Some(step) = steps.last_mut() {
-                step.hazards.push(Hazard::new(kind, reason));
+                step.hazards.push(Hazard::new(kind, from_comment(reason)));
             }
             continue;
         }
@@ -392,6 +394,19 @@ mod tests {
             extra_search_path: Vec::new(),
             graph_dot: String::new(),
         }
+    }
+
+    #[test]
+    fn a_line_break_in_a_name_cannot_end_a_comment() {
+        let mut plan = plan_with_conditions();
+        plan.steps[1].description =
+            "rename column public.t.x to \"y\nDROP TABLE t; --\\n\"".to_string();
+        plan.steps[1].hazards = vec![Hazard::new(HazardKind::DataLoss, "drops \"a\r\nb\"")];
+        let sql = plan.to_sql();
+        assert!(!sql.lines().any(|l| l.starts_with("DROP TABLE t")), "{sql}");
+        let saved = parse(&sql, "plan.sql").expect("parse");
+        assert_eq!(saved.plan.steps[1].description, plan.steps[1].description);
+        assert_eq!(saved.plan.steps[1].hazards, plan.steps[1].hazards);
     }
 
     #[test]
