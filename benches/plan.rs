@@ -199,7 +199,7 @@ fn load_sql(url: &str, desired: &load::Desired) {
         &current,
         &desired.schema,
         &existing,
-        &[],
+        &reconcile::graph::Graph::default(),
         PlanContext::default(),
     )
     .expect("plan from empty");
@@ -316,7 +316,7 @@ fn main() {
                 &catalog.schema,
                 &desired_changed.schema,
                 &catalog.existing_schemas,
-                &catalog.external,
+                &catalog.graph,
             )
             .expect("diff")
         });
@@ -324,7 +324,7 @@ fn main() {
             &catalog.schema,
             &desired_changed.schema,
             &catalog.existing_schemas,
-            &catalog.external,
+            &catalog.graph,
         )
         .expect("diff");
         let order_t = time(runs, || {

@@ -2,7 +2,8 @@
 //!
 //! The pipeline: [`load`] reads `schema.yaml` and `ignore.yaml` into the
 //! neutral [`model`]; [`introspect`] reads the live database into the same
-//! model; [`diff`] compares the two into a list of changes; [`plan`] turns the
+//! model, and what depends on what into the [`graph`]; [`diff`] compares
+//! the two into a list of changes; [`plan`] turns the
 //! changes into ordered SQL steps with hazards; [`preflight`] checks what
 //! existing rows must satisfy for them; [`apply`] runs them.
 //! Around it: [`connect`] opens connections (TLS, `sslmode`), [`history`]
@@ -17,6 +18,7 @@ pub mod commands;
 pub mod connect;
 pub mod diff;
 pub mod error;
+pub mod graph;
 pub mod history;
 pub mod introspect;
 pub mod load;

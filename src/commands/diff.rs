@@ -19,7 +19,7 @@ pub(super) fn run(global: &GlobalArgs, args: &DiffArgs, out: &mut dyn Write) -> 
         &current,
         &new.schema,
         &existing,
-        &[],
+        &crate::graph::Graph::default(),
         PlanContext {
             source: Some(args.new.clone()),
             source_hash: Some(new.source_hash.clone()),

@@ -141,7 +141,7 @@ pub fn plan_database_with(
         &catalog.schema,
         &desired.schema,
         &catalog.existing_schemas,
-        &catalog.external,
+        &catalog.graph,
         context,
     )?;
     Ok((plan, catalog))
@@ -172,7 +172,7 @@ pub(crate) fn plan_offline(desired: &Desired, source: &str, lock_timeout: &str) 
         &current,
         &desired.schema,
         &existing,
-        &[],
+        &crate::graph::Graph::default(),
         PlanContext {
             source: Some(source.to_string()),
             source_hash: Some(desired.source_hash.clone()),

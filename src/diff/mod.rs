@@ -11,7 +11,7 @@ mod serial;
 
 pub use change::{Change, CommentTarget, EnumColumn};
 
-use crate::introspect::ExternalDependency;
+use crate::graph::Graph;
 use crate::model::{Constraint, ConstraintKind, QualifiedName, Schema, Table};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,13 +21,13 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct Refusal(pub String);
 
 /// Compares `current` with `desired`. `existing_schemas` are the schemas that
-/// exist already; `external` lists unmanaged objects that depend on managed
-/// ones, which the changes must not break.
+/// exist already; `graph` holds what depends on the managed objects, which
+/// the changes must not break where reconcile does not manage it.
 pub fn diff(
     current: &Schema,
     desired: &Schema,
     existing_schemas: &BTreeSet<String>,
-    external: &[ExternalDependency],
+    graph: &Graph,
 ) -> Result<Vec<Change>, Refusal> {
     let mut d = Differ {
         changes: Vec::new(),
@@ -49,7 +49,7 @@ pub fn diff(
     d.sequences();
     d.tables();
     d.views();
-    d.check_external(external)?;
+    crate::graph::protect::check(&d.changes, graph).map_err(Refusal)?;
     Ok(d.changes)
 }
 
@@ -605,89 +605,6 @@ impl Differ<'_> {
                 });
             }
         }
-    }
-
-    /// Refuses changes that would break an unmanaged object.
-    fn check_external(&self, external: &[ExternalDependency]) -> Result<(), Refusal> {
-        let dropped_tables: BTreeSet<&QualifiedName> = self
-            .changes
-            .iter()
-            .filter_map(|c| match c {
-                Change::DropTable(t) => Some(&t.name),
-                Change::DropView(v) => Some(&v.name),
-                _ => None,
-            })
-            .collect();
-        let swapped: BTreeSet<&QualifiedName> = self
-            .changes
-            .iter()
-            .filter_map(|c| match c {
-                Change::RecreateEnum { from, .. } | Change::DropEnum(from) => Some(&from.name),
-                _ => None,
-            })
-            .collect();
-        for dep in external {
-            if let Some(ty) = &dep.enum_type {
-                if swapped.contains(ty) {
-                    return Err(Refusal(format!(
-                        "refusing to plan `recreate or drop enum {ty}`: {} (not managed) uses it, \
-                         and reconcile never rewrites unmanaged objects; change that object first \
-                         or stop ignoring it",
-                        dep.dependent
-                    )));
-                }
-                continue;
-            }
-            let hit_relation = dropped_tables.contains(&dep.on);
-            let hit_column = dep
-                .column
-                .as_ref()
-                .is_some_and(|c| self.touched_columns.contains(&(dep.on.clone(), c.clone())));
-            if hit_relation || hit_column {
-                let step = match &dep.column {
-                    Some(c) if hit_column => self.describe_column_change(&dep.on, c),
-                    _ if self.current.views.contains_key(&dep.on) => {
-                        format!("drop view {}", dep.on)
-                    }
-                    _ => format!("drop table {}", dep.on),
-                };
-                return Err(Refusal(format!(
-                    "refusing to plan `{step}`: {} (not managed) depends on it, and reconcile \
-                     never drops or rewrites unmanaged objects (no CASCADE); change or drop {} \
-                     first, or stop ignoring it",
-                    dep.dependent, dep.dependent
-                )));
-            }
-        }
-        Ok(())
-    }
-}
-
-impl Differ<'_> {
-    /// How the plan changes a column, in the words of its step.
-    fn describe_column_change(&self, table: &QualifiedName, column: &str) -> String {
-        for c in &self.changes {
-            match c {
-                Change::DropColumn {
-                    table: t,
-                    column: col,
-                } if t == table && col.name == column => {
-                    return format!("drop column {table}.{column}");
-                }
-                Change::AlterColumn { table: t, to, .. } if t == table && to.name == column => {
-                    return format!("alter column {table}.{column}");
-                }
-                Change::RecreateEnum { to, columns, .. }
-                    if columns
-                        .iter()
-                        .any(|e| e.table == *table && e.column.name == column) =>
-                {
-                    return format!("recreate enum {}", to.name);
-                }
-                _ => {}
-            }
-        }
-        format!("change column {table}.{column}")
     }
 }
 

@@ -3,11 +3,12 @@
 //! One catalog query per object kind, whatever the number of tables. Reads
 //! only; never changes the database (the view probe runs in a transaction
 //! that is always rolled back). Objects of extensions, system schemas and
-//! everything `ignore.yaml` matches are left out of the model, but what they
-//! depend on is kept in [`Catalog::external`] so the plan can refuse to
-//! break them.
+//! everything `ignore.yaml` matches are left out of the model; what depends
+//! on the managed objects, managed or not, is in [`Catalog::graph`] (from
+//! `pg_depend`), so the plan can refuse to break what it does not manage.
 
 use crate::error::{Error, Result};
+use crate::graph::{Graph, Kind, Node, ObjectId};
 use crate::load::IgnoreRules;
 use crate::model::{
     Column, Constraint, ConstraintKind, Deferrable, Enum, Extension, FkAction, ForeignKey,
@@ -19,22 +20,12 @@ use crate::sql::types::canonical_type;
 use postgres::{Client, Row, Transaction};
 use std::collections::{BTreeMap, BTreeSet};
 
+mod depend;
 mod probe;
 
-pub use probe::{align_view_queries, align_with_server};
+use depend::{Names, PG_ATTRDEF, PG_CLASS, PG_CONSTRAINT, PG_NAMESPACE, PG_REWRITE, PG_TYPE};
 
-/// Something outside management that depends on a managed object.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ExternalDependency {
-    /// What depends (e.g. "view audit.user_report").
-    pub dependent: String,
-    /// The managed table or view it depends on.
-    pub on: QualifiedName,
-    /// The column, when the dependency names one.
-    pub column: Option<String>,
-    /// Whether it depends on the relation's row type or an enum (for type swaps).
-    pub enum_type: Option<QualifiedName>,
-}
+pub use probe::{align_view_queries, align_with_server};
 
 /// The result of introspection.
 #[derive(Debug, Clone, Default)]
@@ -43,8 +34,9 @@ pub struct Catalog {
     pub schema: Schema,
     /// Every non-system schema that exists in the database.
     pub existing_schemas: BTreeSet<String>,
-    /// Ignored or out-of-scope objects that depend on managed ones.
-    pub external: Vec<ExternalDependency>,
+    /// What depends on the managed objects (from `pg_depend`), including
+    /// every object reconcile does not manage that would break with them.
+    pub graph: Graph,
     /// Migration tools' bookkeeping tables found in the managed schemas,
     /// left alone by default (named in the plan header).
     pub migration_tables: Vec<QualifiedName>,
@@ -63,11 +55,10 @@ pub const CATALOG_QUERIES: &[(&str, &str, bool)] = &[
     ("indexes", include_str!("queries/indexes.sql"), true),
     ("views", include_str!("queries/views.sql"), true),
     (
-        "view_dependencies",
-        include_str!("queries/view_dependencies.sql"),
+        "dependencies",
+        include_str!("queries/dependencies.sql"),
         true,
     ),
-    ("type_usage", include_str!("queries/type_usage.sql"), true),
 ];
 
 /// Opens a connection (see [`crate::connect`]).
@@ -140,8 +131,53 @@ pub fn introspect_with(
         Some(url) => fetch_concurrently(&mut tx, url, &schemas)?,
         None => fetch(&mut tx, &schemas, &all_queries())?,
     };
+    let (mut cat, dependencies, mut names, extra) = build(rows, managed, ignore)?;
+    cat.graph = depend::resolve(&mut tx, &dependencies, &mut names, extra)?;
     tx.rollback()?;
-    build(rows, managed, ignore)
+    view_dependencies(&mut cat);
+    Ok(cat)
+}
+
+/// A managed view's dependencies, from the graph: the relations and
+/// columns it reads.
+fn view_dependencies(cat: &mut Catalog) {
+    for e in &cat.graph.edges {
+        let from = &e.from.id;
+        if !e.from.managed
+            || !matches!(from.kind, Kind::View | Kind::MaterializedView)
+            || from.parent.is_some()
+        {
+            continue;
+        }
+        let Some(view) = from.qualified() else {
+            continue;
+        };
+        let Some(v) = cat.schema.views.get_mut(&view) else {
+            continue;
+        };
+        let to = &e.to.id;
+        match (&to.kind, to.parent.as_deref()) {
+            (Kind::Column, Some(rel)) => {
+                if let Some(rel) = rel.qualified() {
+                    v.depends_on.insert(rel.clone());
+                    v.column_deps.insert((rel, to.name.clone()));
+                }
+            }
+            (
+                Kind::Table
+                | Kind::Partition
+                | Kind::View
+                | Kind::MaterializedView
+                | Kind::ForeignTable,
+                None,
+            ) => {
+                if let Some(rel) = to.qualified() {
+                    v.depends_on.insert(rel);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 fn all_queries() -> Vec<usize> {
@@ -179,7 +215,7 @@ fn fetch_concurrently(
         &[],
     )?;
     let (snapshot, lock_timeout): (String, String) = (row.get(0), row.get(1));
-    let groups: [&[usize]; 2] = [&[5], &[6, 7]];
+    let groups: [&[usize]; 2] = [&[5], &[6, 7, 9]];
     let (main_rows, worker_rows) = std::thread::scope(|scope| {
         let workers: Vec<_> = groups
             .iter()
@@ -223,13 +259,31 @@ fn fetch_concurrently(
     Ok(rows)
 }
 
+/// What [`build`] gives: the model, the dependency rows, the names of the
+/// objects it read, and dependencies it found itself (ignored columns and
+/// sequences, objects of kinds not managed yet).
+type Built = (
+    Catalog,
+    Vec<depend::Dependency>,
+    Names,
+    Vec<(Node, Node, bool)>,
+);
+
+fn unmanaged(id: ObjectId) -> Node {
+    Node { id, managed: false }
+}
+
+fn managed_node(id: ObjectId) -> Node {
+    Node { id, managed: true }
+}
+
 /// Builds the model from the rows of every catalog query.
 #[allow(clippy::too_many_lines)]
 fn build(
     fetched: Vec<(usize, Vec<Row>)>,
     managed: &BTreeSet<String>,
     ignore: &IgnoreRules,
-) -> Result<Catalog> {
+) -> Result<Built> {
     let mut rows: Vec<Vec<Row>> = (0..CATALOG_QUERIES.len()).map(|_| Vec::new()).collect();
     for (i, r) in fetched {
         rows[i] = r;
@@ -237,8 +291,14 @@ fn build(
     let mut rows = rows.into_iter();
     let mut next = move || rows.next().unwrap_or_default();
     let mut cat = Catalog::default();
+    let mut names = Names::default();
+    let mut extra: Vec<(Node, Node, bool)> = Vec::new();
     for row in next() {
-        cat.existing_schemas.insert(row.get(0));
+        let name: String = row.get(0);
+        if managed.contains(&name) {
+            names.managed((PG_NAMESPACE, row.get(1), 0), ObjectId::schema(&name));
+        }
+        cat.existing_schemas.insert(name);
     }
     cat.schema.schemas = managed.clone();
 
@@ -261,6 +321,9 @@ fn build(
         if ignore.type_(&qn).is_some() {
             continue;
         }
+        let id = ObjectId::relation(Kind::Enum, &qn);
+        names.managed((PG_TYPE, row.get(4), 0), id.clone());
+        names.managed((PG_TYPE, row.get(5), 0), id);
         cat.schema.enums.insert(
             qn.clone(),
             Enum {
@@ -272,11 +335,11 @@ fn build(
     }
     // Held back until the columns are read: a `serial` column takes its own.
     let mut sequences: BTreeMap<QualifiedName, Sequence> = BTreeMap::new();
+    let mut sequence_oids: BTreeMap<QualifiedName, i64> = BTreeMap::new();
+    // Ignored sequences owned by a column: they go when the column goes.
+    let mut ignored_owned: Vec<(QualifiedName, SequenceOwner)> = Vec::new();
     for row in next() {
         let qn = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
-        if ignore.sequence(&qn).is_some() {
-            continue;
-        }
         let owned_by = match (
             row.get::<_, Option<String>>(10),
             row.get::<_, Option<String>>(11),
@@ -288,6 +351,13 @@ fn build(
             }),
             _ => None,
         };
+        if ignore.sequence(&qn).is_some() {
+            if let Some(owner) = owned_by {
+                ignored_owned.push((qn, owner));
+            }
+            continue;
+        }
+        sequence_oids.insert(qn.clone(), row.get(13));
         sequences.insert(
             qn.clone(),
             Sequence {
@@ -315,6 +385,23 @@ fn build(
             }
             continue;
         }
+        let relkind: String = row.get(5);
+        let partition: bool = row.get(6);
+        if partition || relkind == "f" {
+            // Not managed (yet): listed, and kept from being dropped.
+            extra.push((
+                unmanaged(ObjectId::relation(
+                    Kind::from_relkind(&relkind, partition),
+                    &qn,
+                )),
+                managed_node(ObjectId::schema(&qn.schema)),
+                false,
+            ));
+            continue;
+        }
+        let id = ObjectId::relation(Kind::Table, &qn);
+        names.managed((PG_CLASS, row.get(0), 0), id.clone());
+        names.managed((PG_TYPE, row.get(4), 0), id);
         by_oid.insert(row.get(0), qn.clone());
         cat.schema.tables.insert(
             qn.clone(),
@@ -333,15 +420,18 @@ fn build(
             continue;
         };
         let name: String = row.get(1);
+        let table_id = ObjectId::relation(Kind::Table, qn);
+        let column_id = ObjectId::child(Kind::Column, table_id.clone(), &name);
+        let address = (PG_CLASS, row.get::<_, i64>(0), row.get::<_, i32>(17));
         if ignore.column(qn, &name).is_some() {
             // Dropping the managed table would take the ignored column with it.
-            cat.external.push(ExternalDependency {
-                dependent: format!("ignored column {qn}.{name}"),
-                on: qn.clone(),
-                column: None,
-                enum_type: None,
-            });
+            names.unmanaged(address, column_id.clone());
+            extra.push((unmanaged(column_id), managed_node(table_id), true));
             continue;
+        }
+        names.managed(address, column_id.clone());
+        if let Some(default_oid) = row.get::<_, Option<i64>>(18) {
+            names.managed((PG_ATTRDEF, default_oid, 0), column_id);
         }
         let mut ty = catalog_type(&row.get::<_, String>(2))?;
         let default_text: Option<String> = row.get(4);
@@ -419,7 +509,46 @@ fn build(
                 .is_some_and(|t| t.column(&o.column).is_some())
         });
         if managed_owner {
+            if let Some(oid) = sequence_oids.get(&qn) {
+                names.managed((PG_CLASS, *oid, 0), ObjectId::relation(Kind::Sequence, &qn));
+            }
             cat.schema.sequences.insert(qn, seq);
+        }
+    }
+    // The sequence a serial column owns is part of the column.
+    for table in cat.schema.tables.values() {
+        for c in &table.columns {
+            if c.ty.serial.is_some()
+                && let Some(seq) = &c.sequence
+                && let Some(oid) = sequence_oids.get(&QualifiedName::new(&table.name.schema, seq))
+            {
+                names.managed(
+                    (PG_CLASS, *oid, 0),
+                    ObjectId::child(
+                        Kind::Column,
+                        ObjectId::relation(Kind::Table, &table.name),
+                        &c.name,
+                    ),
+                );
+            }
+        }
+    }
+    for (qn, owner) in ignored_owned {
+        if cat
+            .schema
+            .tables
+            .get(&owner.table)
+            .is_some_and(|t| t.column(&owner.column).is_some())
+        {
+            extra.push((
+                unmanaged(ObjectId::relation(Kind::Sequence, &qn)),
+                managed_node(ObjectId::child(
+                    Kind::Column,
+                    ObjectId::relation(Kind::Table, &owner.table),
+                    &owner.column,
+                )),
+                true,
+            ));
         }
     }
     for row in next() {
@@ -434,21 +563,25 @@ fn build(
             (Some(s), Some(n)) => Some(QualifiedName::new(s, n)),
             _ => None,
         };
-        let managed_table = cat.schema.tables.contains_key(&table);
-        if !managed_table {
-            // A foreign key from an ignored or out-of-scope table into a managed one.
-            if let Some(target) = ref_table.filter(|t| cat.schema.tables.contains_key(t)) {
-                let ref_columns: Vec<String> = row.get(7);
-                for col in ref_columns {
-                    cat.external.push(ExternalDependency {
-                        dependent: format!("foreign key {name} on {table}"),
-                        on: target.clone(),
-                        column: Some(col),
-                        enum_type: None,
-                    });
-                }
-            }
+        if !cat.schema.tables.contains_key(&table) {
+            // An ignored table's: named (and protected) through the graph.
             continue;
+        }
+        let table_id = ObjectId::relation(Kind::Table, &table);
+        let constraint_id = ObjectId::child(Kind::Constraint, table_id.clone(), &name);
+        let address = (PG_CONSTRAINT, row.get::<_, i64>(14), 0);
+        if contype == "x" {
+            // Exclusion constraints are not managed yet: listed and protected.
+            names.unmanaged(address, constraint_id.clone());
+            extra.push((unmanaged(constraint_id), managed_node(table_id), true));
+            continue;
+        }
+        names.managed(address, constraint_id);
+        if matches!(contype.as_str(), "p" | "u") {
+            names.managed(
+                (PG_CLASS, row.get::<_, i64>(15), 0),
+                ObjectId::new(Kind::Index, &table.schema, &name),
+            );
         }
         let kind = match contype.as_str() {
             "p" => ConstraintKind::PrimaryKey { columns },
@@ -517,6 +650,10 @@ fn build(
             Some(text) => Some(from_catalog_expr(&text, &qn.schema, "an index predicate")?),
             None => None,
         };
+        names.managed(
+            (PG_CLASS, row.get::<_, i64>(10), 0),
+            ObjectId::new(Kind::Index, &qn.schema, &name),
+        );
         if let Some(t) = cat.schema.tables.get_mut(&qn) {
             t.indexes.insert(
                 name.clone(),
@@ -541,56 +678,44 @@ fn build(
         // XMLTABLE and other syntax sqlparser does not know: keep the text.
         let query =
             normalize::query(&text, &qn.schema).unwrap_or_else(|_| normalize::unparsed(&text));
+        let materialized: bool = row.get(2);
+        let view_id = ObjectId::relation(
+            if materialized {
+                Kind::MaterializedView
+            } else {
+                Kind::View
+            },
+            &qn,
+        );
+        let oid: i64 = row.get(5);
+        names.managed((PG_CLASS, oid, 0), view_id.clone());
+        if let Some(rule) = row.get::<_, Option<i64>>(6) {
+            names.managed((PG_REWRITE, rule, 0), view_id.clone());
+        }
+        names.managed((PG_TYPE, row.get(7), 0), view_id.clone());
+        let attnums: Vec<i32> = row.get(8);
+        let attnames: Vec<String> = row.get(9);
+        for (num, name) in attnums.into_iter().zip(attnames) {
+            names.managed(
+                (PG_CLASS, oid, num),
+                ObjectId::child(Kind::Column, view_id.clone(), &name),
+            );
+        }
         cat.schema.views.insert(
             qn.clone(),
             View {
                 name: qn,
                 query,
-                materialized: row.get(2),
+                materialized,
                 comment: row.get(4),
                 depends_on: BTreeSet::new(),
                 column_deps: BTreeSet::new(),
             },
         );
     }
-    for row in next() {
-        let view = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
-        let on = QualifiedName::new(row.get::<_, String>(2), row.get::<_, String>(3));
-        let column: Option<String> = row.get(4);
-        if let Some(v) = cat.schema.views.get_mut(&view) {
-            v.depends_on.insert(on.clone());
-            if let Some(c) = column {
-                v.column_deps.insert((on, c));
-            }
-        } else if cat.schema.has_relation(&on) {
-            cat.external.push(ExternalDependency {
-                dependent: format!("view {view}"),
-                on,
-                column,
-                enum_type: None,
-            });
-        }
-    }
-    for row in next() {
-        let table = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
-        let column: String = row.get(2);
-        let ty = QualifiedName::new(row.get::<_, String>(3), row.get::<_, String>(4));
-        let managed = cat
-            .schema
-            .tables
-            .get(&table)
-            .is_some_and(|t| t.column(&column).is_some())
-            || cat.schema.views.contains_key(&table);
-        if !managed && cat.schema.enums.contains_key(&ty) {
-            cat.external.push(ExternalDependency {
-                dependent: format!("column {table}.{column}"),
-                on: table,
-                column: Some(column),
-                enum_type: Some(ty),
-            });
-        }
-    }
-    cat.external.sort();
-    cat.external.dedup();
-    Ok(cat)
+    let dependencies = next()
+        .iter()
+        .map(depend::Dependency::read)
+        .collect::<Result<Vec<_>>>()?;
+    Ok((cat, dependencies, names, extra))
 }

@@ -8,7 +8,7 @@ pub(crate) mod steps;
 
 use crate::diff::{self, Change};
 use crate::error::{Error, Result};
-use crate::introspect::ExternalDependency;
+use crate::graph::Graph;
 use crate::model::{ObjectKey, Schema, quote_ident};
 use hazard::{Hazard, HazardKind};
 use serde::Serialize;
@@ -299,11 +299,11 @@ pub fn make_plan(
     current: &Schema,
     desired: &Schema,
     existing_schemas: &BTreeSet<String>,
-    external: &[ExternalDependency],
+    graph: &Graph,
     context: PlanContext,
 ) -> Result<Plan> {
     let changes: Vec<Change> =
-        diff::diff(current, desired, existing_schemas, external).map_err(|r| Error::Plan(r.0))?;
+        diff::diff(current, desired, existing_schemas, graph).map_err(|r| Error::Plan(r.0))?;
     plan_changes(&changes, current, desired, context)
 }
 

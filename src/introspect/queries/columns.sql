@@ -16,7 +16,8 @@ SELECT a.attrelid::bigint, a.attname::text,
        d.adbin IS NOT NULL AND seq.oid IS NOT NULL
            AND pg_get_expr(d.adbin, d.adrelid) = format('nextval(%L::regclass)', seq.oid::regclass::text),
        CASE WHEN seq.relnamespace = c.relnamespace THEN seq.relname::text END,
-       ps.seqstart, ps.seqincrement, ps.seqmin, ps.seqmax, ps.seqcache, ps.seqcycle
+       ps.seqstart, ps.seqincrement, ps.seqmin, ps.seqmax, ps.seqcache, ps.seqcycle,
+       a.attnum::int, d.oid::bigint
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

@@ -9,7 +9,7 @@ SELECT i.indrelid::bigint, ic.relname::text, am.amname::text, i.indisunique,
              LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = (i.indkey::int2[])[k - 1]
              ORDER BY k),
        pg_get_expr(i.indpred, i.indrelid, true),
-       i.indisvalid
+       i.indisvalid, i.indexrelid::bigint
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_class c ON c.oid = i.indrelid

@@ -6,7 +6,7 @@
 SELECT n.nspname::text, c.relname::text, format_type(s.seqtypid, NULL),
        s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
        obj_description(c.oid, 'pg_class'),
-       own_n.nspname::text, own_c.relname::text, own_a.attname::text
+       own_n.nspname::text, own_c.relname::text, own_a.attname::text, c.oid::bigint
 FROM pg_catalog.pg_sequence s
 JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

@@ -1,8 +1,11 @@
 -- Reads: pg_class, pg_namespace, pg_depend (extension members are skipped).
-SELECT c.oid::bigint, n.nspname::text, c.relname::text, obj_description(c.oid, 'pg_class')
+-- Partitions and foreign tables come too: reconcile does not manage them
+-- (yet), but lists them and keeps them from being dropped.
+SELECT c.oid::bigint, n.nspname::text, c.relname::text, obj_description(c.oid, 'pg_class'),
+       c.reltype::bigint, c.relkind::text, c.relispartition
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'f')
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                   WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
 ORDER BY 2, 3

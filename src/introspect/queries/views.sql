@@ -1,6 +1,12 @@
 -- Reads: pg_class, pg_namespace, pg_depend (extension members are skipped).
 SELECT n.nspname::text, c.relname::text, c.relkind = 'm', pg_get_viewdef(c.oid, true),
-       obj_description(c.oid, 'pg_class')
+       obj_description(c.oid, 'pg_class'), c.oid::bigint,
+       (SELECT w.oid::bigint FROM pg_catalog.pg_rewrite w WHERE w.ev_class = c.oid AND w.rulename = '_RETURN'),
+       c.reltype::bigint,
+       ARRAY(SELECT a.attnum::int FROM pg_catalog.pg_attribute a
+             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),
+       ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a
+             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum)
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = ANY($1) AND c.relkind IN ('v', 'm')

@@ -1,0 +1,194 @@
+//! Nothing reconcile does not manage is dropped or rewritten by a plan.
+//!
+//! The plan's changes say which objects go away or are rewritten (a table
+//! or view dropped, a column dropped or given a new type, an enum replaced,
+//! a key dropped); every unmanaged object that depends on one of them (or on
+//! a part of it) refuses the plan. PostgreSQL would either refuse the
+//! statement (a view over the column) or, worse, drop the dependant
+//! silently (a trigger, policy, rule or partition of a dropped table):
+//! reconcile never uses CASCADE and never lets that happen. One error names
+//! every such dependant.
+
+use super::{Graph, Kind, ObjectId};
+use crate::diff::Change;
+use crate::model::{ConstraintKind, QualifiedName};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What the plan drops or rewrites, by identity (current names), with the
+/// step that does it.
+fn hit_objects(changes: &[Change]) -> BTreeMap<ObjectId, String> {
+    // Renames come first in a plan: map the new names back to the current ones.
+    let mut table_from: BTreeMap<QualifiedName, QualifiedName> = BTreeMap::new();
+    let mut column_from: BTreeMap<(QualifiedName, String), String> = BTreeMap::new();
+    for c in changes {
+        match c {
+            Change::RenameTable { from, to } => {
+                table_from.insert(to.clone(), from.clone());
+            }
+            Change::RenameColumn { table, from, to } => {
+                column_from.insert((table.clone(), to.clone()), from.clone());
+            }
+            _ => {}
+        }
+    }
+    let table = |qn: &QualifiedName| {
+        let current = table_from.get(qn).unwrap_or(qn);
+        ObjectId::relation(Kind::Table, current)
+    };
+    let column = |qn: &QualifiedName, name: &str| {
+        let current = column_from
+            .get(&(qn.clone(), name.to_string()))
+            .map_or(name, String::as_str);
+        ObjectId::child(Kind::Column, table(qn), current)
+    };
+    let mut hits = BTreeMap::new();
+    let mut hit = |id: ObjectId, step: String| {
+        hits.entry(id).or_insert(step);
+    };
+    for c in changes {
+        match c {
+            Change::DropTable(t) => hit(table(&t.name), format!("drop table {}", t.name)),
+            Change::DropView(v) => {
+                let kind = if v.materialized {
+                    Kind::MaterializedView
+                } else {
+                    Kind::View
+                };
+                let what = if v.materialized {
+                    "materialized view"
+                } else {
+                    "view"
+                };
+                hit(
+                    ObjectId::relation(kind, &v.name),
+                    format!("drop {what} {}", v.name),
+                );
+            }
+            Change::DropColumn {
+                table: t,
+                column: c,
+            } => hit(column(t, &c.name), format!("drop column {t}.{}", c.name)),
+            Change::AlterColumn { table: t, from, to }
+                if from.ty != to.ty || from.collation != to.collation =>
+            {
+                hit(
+                    column(t, &to.name),
+                    format!("alter column {t}.{} (type)", to.name),
+                );
+            }
+            Change::RecreateEnum { from, columns, .. } => {
+                let step = format!("recreate enum {}", from.name);
+                hit(ObjectId::relation(Kind::Enum, &from.name), step.clone());
+                for ec in columns {
+                    hit(column(&ec.table, &ec.column.name), step.clone());
+                }
+            }
+            Change::DropEnum(e) => hit(
+                ObjectId::relation(Kind::Enum, &e.name),
+                format!("drop enum {}", e.name),
+            ),
+            Change::DropSequence(s) => hit(
+                ObjectId::relation(Kind::Sequence, &s.name),
+                format!("drop sequence {}", s.name),
+            ),
+            Change::DropConstraint {
+                table: t,
+                constraint,
+            } => {
+                let step = format!("drop constraint {} on {t}", constraint.name);
+                if matches!(
+                    constraint.kind,
+                    ConstraintKind::PrimaryKey { .. } | ConstraintKind::Unique { .. }
+                ) {
+                    // A foreign key depends on the key's index.
+                    hit(
+                        ObjectId::new(Kind::Index, &t.schema, &constraint.name),
+                        step.clone(),
+                    );
+                }
+                hit(
+                    ObjectId::child(Kind::Constraint, table(t), &constraint.name),
+                    step,
+                );
+            }
+            Change::DropIndex { table: t, index } => hit(
+                ObjectId::new(Kind::Index, &t.schema, &index.name),
+                format!("drop index {}.{}", t.schema, index.name),
+            ),
+            Change::DropExtension(e) => hit(
+                ObjectId {
+                    kind: Kind::Extension,
+                    schema: None,
+                    name: e.name.clone(),
+                    parent: None,
+                    args: None,
+                },
+                format!("drop extension {}", e.name),
+            ),
+            _ => {}
+        }
+    }
+    hits
+}
+
+/// Refuses `changes` when an unmanaged object depends on what they drop or
+/// rewrite; the message names every such object and the step that hits it.
+pub fn check(changes: &[Change], graph: &Graph) -> Result<(), String> {
+    let hits = hit_objects(changes);
+    if hits.is_empty() {
+        return Ok(());
+    }
+    // By dependant (a column of a view is that view), with the
+    // steps that break it.
+    let mut broken: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+    for e in &graph.edges {
+        if e.from.managed {
+            continue;
+        }
+        let dependant = match (&e.from.id.kind, e.from.id.parent.as_deref()) {
+            (Kind::Column, Some(view))
+                if matches!(view.kind, Kind::View | Kind::MaterializedView) =>
+            {
+                view
+            }
+            _ => &e.from.id,
+        };
+        // The object itself, or what it belongs to (a column of a dropped table).
+        let mut target = Some(&e.to.id);
+        while let Some(t) = target {
+            if let Some(step) = hits.get(t) {
+                broken
+                    .entry(dependant.to_string())
+                    .or_default()
+                    .insert(step.as_str());
+                break;
+            }
+            target = t.parent.as_deref();
+        }
+    }
+    if broken.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = broken
+        .iter()
+        .map(|(what, steps)| {
+            let steps: Vec<String> = steps.iter().map(|s| format!("`{s}`")).collect();
+            format!("  - {what}, broken by {}", steps.join(", "))
+        })
+        .collect();
+    Err(format!(
+        "refusing to plan: {} reconcile does not manage depend{} on what the plan drops or \
+         rewrites, and reconcile never drops or rewrites what it does not manage (no CASCADE):\n{}\n\
+         change or drop {} first, declare {} in schema.yaml, or stop ignoring {}",
+        if broken.len() == 1 {
+            "1 object"
+        } else {
+            "these objects"
+        },
+        if broken.len() == 1 { "s" } else { "" },
+        list.join("\n"),
+        if broken.len() == 1 { "it" } else { "them" },
+        if broken.len() == 1 { "it" } else { "them" },
+        if broken.len() == 1 { "it" } else { "them" },
+    ))
+}

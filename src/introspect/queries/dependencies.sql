@@ -1,0 +1,35 @@
+-- Reads: pg_depend, pg_namespace, pg_class, pg_type, pg_proc, pg_constraint,
+-- pg_collation.
+-- What depends on the objects of the managed schemas ($1): every dependency
+-- PostgreSQL records (deptype 'n' or 'a') whose referenced object is in a
+-- managed schema, or is the schema itself, as catalog addresses (class oid,
+-- object oid, sub-id). The ends are named from the other queries' oids;
+-- what they did not read is named by `identify.sql`. Left out, as parts of
+-- what depends: internal dependencies
+-- (row types, TOAST tables, a constraint's index), extension members, a
+-- default or a constraint on its own table, a sequence owned by a column
+-- and an index on its table's columns (read by their own queries), and the
+-- schema membership of relations (the table, view and sequence queries read
+-- those).
+WITH managed AS (
+  SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = ANY($1)
+), targets (classid, objid) AS (
+  SELECT 'pg_catalog.pg_class'::regclass::oid, c.oid FROM pg_catalog.pg_class c JOIN managed m ON m.oid = c.relnamespace
+  UNION ALL SELECT 'pg_catalog.pg_type'::regclass::oid, t.oid FROM pg_catalog.pg_type t JOIN managed m ON m.oid = t.typnamespace
+  UNION ALL SELECT 'pg_catalog.pg_proc'::regclass::oid, p.oid FROM pg_catalog.pg_proc p JOIN managed m ON m.oid = p.pronamespace
+  UNION ALL SELECT 'pg_catalog.pg_constraint'::regclass::oid, k.oid FROM pg_catalog.pg_constraint k JOIN managed m ON m.oid = k.connamespace
+  UNION ALL SELECT 'pg_catalog.pg_collation'::regclass::oid, o.oid FROM pg_catalog.pg_collation o JOIN managed m ON m.oid = o.collnamespace
+  UNION ALL SELECT 'pg_catalog.pg_namespace'::regclass::oid, m.oid FROM managed m
+), members AS MATERIALIZED (
+  SELECT objid FROM pg_catalog.pg_depend WHERE deptype = 'e'
+)
+SELECT d.deptype::text, d.classid::bigint, d.objid::bigint, d.objsubid,
+       d.refclassid::bigint, d.refobjid::bigint, d.refobjsubid
+FROM pg_catalog.pg_depend d
+JOIN targets r ON r.classid = d.refclassid AND r.objid = d.refobjid
+WHERE d.deptype IN ('n', 'a')
+  AND NOT (d.deptype = 'a' AND d.classid IN ('pg_catalog.pg_attrdef'::regclass, 'pg_catalog.pg_constraint'::regclass))
+  AND NOT (d.deptype = 'a' AND d.classid = 'pg_catalog.pg_class'::regclass
+           AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjsubid > 0)
+  AND NOT (d.classid = 'pg_catalog.pg_class'::regclass AND d.refclassid = 'pg_catalog.pg_namespace'::regclass)
+  AND d.objid NOT IN (SELECT objid FROM members)
