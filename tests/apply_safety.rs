@@ -362,7 +362,8 @@ fn rows(db: &TestDb) -> String {
 /// The fingerprint `apply --plan` compares, of the database as it is now.
 fn fingerprint_of(db: &TestDb, schema: &str) -> String {
     let (desired, ignore) = load(schema, None);
-    reconcile::plan::fingerprint(&db.introspect(&desired, &ignore).schema)
+    let catalog = db.introspect(&desired, &ignore);
+    reconcile::plan::fingerprint(&catalog.schema, &catalog.graph)
 }
 
 fn history_json(dir: &std::path::Path, url: &str) -> serde_json::Value {

@@ -946,3 +946,109 @@ fn json_plans_carry_preconditions_and_cleanups() {
     assert!(json["steps"][0].get("precondition").is_none());
     assert!(json["steps"][0].get("on_failure").is_none());
 }
+
+#[test]
+fn objects_reconcile_does_not_manage_are_listed_kept_and_never_dropped() {
+    let db = TestDb::new();
+    db.execute(
+        "CREATE TABLE users (id bigint PRIMARY KEY, email text, updated_at timestamptz);
+         CREATE TABLE notes (id bigint PRIMARY KEY, body text);
+         CREATE FUNCTION set_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN NEW.updated_at := now(); RETURN NEW; END $$;
+         CREATE TRIGGER users_set_updated_at BEFORE UPDATE ON users
+             FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+         CREATE RULE users_no_delete AS ON DELETE TO users DO INSTEAD NOTHING;
+         CREATE SCHEMA reporting;
+         CREATE VIEW reporting.emails AS SELECT id, email FROM public.users;",
+    );
+    // import names each of them in its header, and its file plans to nothing
+    let dir = workdir(&[]);
+    let out = run_in(
+        dir.path(),
+        &["import", "--schemas", "public", "--database-url", &db.url],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for line in [
+        "#   function public.set_updated_at()",
+        "#   trigger users_set_updated_at on table public.users",
+        "#   rule users_no_delete on table public.users",
+        "#   view reporting.emails",
+    ] {
+        assert!(out.stdout.contains(line), "{line} missing:\n{}", out.stdout);
+    }
+    std::fs::write(dir.path().join("schema.yaml"), &out.stdout).expect("write");
+    let plan = run_in(dir.path(), &["plan", "--database-url", &db.url]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(plan.stdout.contains("-- no changes"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains(
+            "-- not managed (left as they are, never dropped with what they depend on): \
+             1 function, 1 rule, 1 trigger, 1 view"
+        ),
+        "{}",
+        plan.stdout
+    );
+    // dropping the table they hang on, and retyping the column the view
+    // reads, is refused before anything runs, naming all of them
+    std::fs::write(
+        dir.path().join("schema.yaml"),
+        "schemas:\n  public:\n    tables:\n      notes:\n        columns:\n          id: { type: bigint, primary_key: true }\n          body: varchar(200)\n",
+    )
+    .expect("write");
+    let out = run_in(
+        dir.path(),
+        &[
+            "apply",
+            "--yes",
+            "--allow-destructive",
+            "--database-url",
+            &db.url,
+        ],
+    );
+    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+    for name in [
+        "trigger users_set_updated_at on table public.users, broken by `drop table public.users`",
+        "rule users_no_delete on table public.users, broken by `drop table public.users`",
+        "view reporting.emails, broken by `drop table public.users`",
+    ] {
+        assert!(out.stderr.contains(name), "{name} missing:\n{}", out.stderr);
+    }
+    assert!(
+        db.query_bool("SELECT count(*) = 1 FROM pg_trigger WHERE tgname = 'users_set_updated_at'")
+    );
+    assert!(db.query_bool(
+        "SELECT format_type(atttypid, atttypmod) = 'text' FROM pg_attribute \
+         WHERE attrelid = 'public.notes'::regclass AND attname = 'body'"
+    ));
+    // a trigger added since a plan was saved changes the fingerprint
+    std::fs::write(
+        dir.path().join("schema.yaml"),
+        &run_in(
+            dir.path(),
+            &["import", "--schemas", "public", "--database-url", &db.url],
+        )
+        .stdout,
+    )
+    .expect("write");
+    let saved = run_in(
+        dir.path(),
+        &["plan", "--out", "plan.sql", "--database-url", &db.url],
+    );
+    assert_eq!(saved.code, 0, "{}", saved.stderr);
+    db.execute(
+        "CREATE TRIGGER notes_touch BEFORE UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION set_updated_at()",
+    );
+    let out = run_in(
+        dir.path(),
+        &[
+            "apply",
+            "--plan",
+            "plan.sql",
+            "--yes",
+            "--database-url",
+            &db.url,
+        ],
+    );
+    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("fingerprint"), "{}", out.stderr);
+}

@@ -80,7 +80,8 @@ fn wait_for_blocked_apply(db: &TestDb) -> i32 {
 
 fn fingerprint(db: &TestDb, schema: &str) -> String {
     let (desired, ignore) = load(schema, None);
-    reconcile::plan::fingerprint(&db.introspect(&desired, &ignore).schema)
+    let catalog = db.introspect(&desired, &ignore);
+    reconcile::plan::fingerprint(&catalog.schema, &catalog.graph)
 }
 
 fn workdir(schema: &str) -> tempfile::TempDir {

@@ -3,6 +3,9 @@
 //! - `before.sql` (optional): the database before the plan,
 //! - `outside.sql` (optional): objects outside management, created in both
 //!   the migrated database and the one built from empty,
+//! - `unmanaged.sql` (optional): objects reconcile does not manage on
+//!   managed tables (triggers, policies, rules), created after `before.sql`
+//!   in the migrated database and after the apply in the one built from empty,
 //! - `ignore.yaml` (optional),
 //! - `check.sql` (optional): one boolean query per line that must be true
 //!   after apply (rows kept, values converted).
@@ -75,6 +78,10 @@ fn run_case(path: &Path) {
         if let Some(sql) = read_opt(dir, "before.sql") {
             db.execute(&sql);
         }
+        let unmanaged = read_opt(dir, "unmanaged.sql");
+        if let Some(sql) = &unmanaged {
+            db.execute(sql);
+        }
         common::assert_import_round_trip(&db, &desired.schema.schemas, &rules, "before");
         let plan = db.plan(&desired, &rules);
         let text = match &plan {
@@ -93,7 +100,14 @@ fn run_case(path: &Path) {
             return;
         };
         assert_saved_round_trip(&name, &plan);
-        assert_converges(&db, &plan, &desired, &rules, outside.as_deref());
+        assert_converges(
+            &db,
+            &plan,
+            &desired,
+            &rules,
+            outside.as_deref(),
+            unmanaged.as_deref(),
+        );
         common::assert_import_round_trip(&db, &desired.schema.schemas, &rules, "after");
         if let Some(checks) = read_opt(dir, "check.sql") {
             for q in checks

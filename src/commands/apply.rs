@@ -257,7 +257,7 @@ fn run_saved(
     let mut client = open_session(global, &args.run, "apply")?;
     let result = (|| {
         let catalog = introspect::introspect(&mut client, &saved.managed_schemas, &ignore)?;
-        let now = fingerprint(&catalog.schema);
+        let now = fingerprint(&catalog.schema, &catalog.graph);
         let planned = saved.plan.context.fingerprint.clone().unwrap_or_default();
         if now != planned {
             return Err(Error::Refused(format!(

@@ -28,6 +28,7 @@ pub(super) fn run(global: &GlobalArgs, args: &DiffArgs, out: &mut dyn Write) -> 
             lock_timeout: "5s".to_string(),
             managed_schemas: new.schema.schemas.iter().cloned().collect(),
             offline: true,
+            not_managed: Vec::new(),
             migration_tables: Vec::new(),
             not_parsed: new.schema.unparsed(),
         },

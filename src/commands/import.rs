@@ -53,6 +53,15 @@ pub(super) fn run(
             names.join(", ")
         ));
     }
+    let not_managed = super::not_managed(&catalog, &ignore);
+    if !not_managed.is_empty() {
+        header.push_str(
+            "\nNot managed by reconcile (left as they are, and never dropped with what they depend on):",
+        );
+        for id in &not_managed {
+            header.push_str(&format!("\n  {id}"));
+        }
+    }
     let yaml = load::export::to_yaml(&catalog.schema, &header);
     match &args.out {
         Some(path) => {
@@ -62,12 +71,20 @@ pub(super) fn run(
             })?;
             let _ = writeln!(
                 err,
-                "wrote {path}: {} table(s), {} view(s), {} enum(s), {} sequence(s) in {} schema(s)",
+                "wrote {path}: {} table(s), {} view(s), {} enum(s), {} sequence(s) in {} schema(s){}",
                 catalog.schema.tables.len(),
                 catalog.schema.views.len(),
                 catalog.schema.enums.len(),
                 catalog.schema.sequences.len(),
-                schemas.len()
+                schemas.len(),
+                if not_managed.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; not managed, listed in its header: {}",
+                        crate::graph::Graph::summary(&not_managed)
+                    )
+                }
             );
         }
         None => write_out(out, &yaml)?,

@@ -114,7 +114,7 @@ pub fn plan_database_with(
 ) -> Result<(Plan, Catalog)> {
     let mut catalog = introspect::introspect_with(client, url, &desired.schema.schemas, ignore)
         .map_err(|e| name_lock_holders(client, desired, e))?;
-    let fingerprint = fingerprint(&catalog.schema);
+    let fingerprint = fingerprint(&catalog.schema, &catalog.graph);
     introspect::align_with_server(client, &desired.schema, &mut catalog.schema)
         .map_err(|e| name_lock_holders(client, desired, e))?;
     let context = PlanContext {
@@ -136,6 +136,7 @@ pub fn plan_database_with(
             .map(ToString::to_string)
             .collect(),
         not_parsed: desired.schema.unparsed(),
+        not_managed: not_managed(&catalog, ignore),
     };
     let plan = make_plan(
         &catalog.schema,
@@ -176,15 +177,67 @@ pub(crate) fn plan_offline(desired: &Desired, source: &str, lock_timeout: &str) 
         PlanContext {
             source: Some(source.to_string()),
             source_hash: Some(desired.source_hash.clone()),
-            fingerprint: Some(fingerprint(&current)),
+            fingerprint: Some(fingerprint(&current, &crate::graph::Graph::default())),
             unmanaged_schemas: Vec::new(),
             lock_timeout: lock_timeout.to_string(),
             managed_schemas: desired.schema.schemas.iter().cloned().collect(),
             offline: true,
             migration_tables: Vec::new(),
             not_parsed: desired.schema.unparsed(),
+            not_managed: Vec::new(),
         },
     )
+}
+
+/// The objects reconcile does not manage that depend on managed ones or
+/// live in the managed schemas, apart from what `ignore.yaml` leaves out
+/// on purpose (and what belongs to it).
+pub(crate) fn not_managed(catalog: &Catalog, ignore: &IgnoreRules) -> Vec<crate::graph::ObjectId> {
+    use crate::graph::{Kind, ObjectId};
+    fn ignored(id: &ObjectId, ignore: &IgnoreRules) -> bool {
+        let by_rule = id.qualified().is_some_and(|qn| match id.kind {
+            Kind::Table | Kind::Partition | Kind::ForeignTable => ignore.table(&qn).is_some(),
+            Kind::View | Kind::MaterializedView => ignore.view(&qn).is_some(),
+            Kind::Sequence => ignore.sequence(&qn).is_some(),
+            Kind::Enum | Kind::Domain | Kind::CompositeType | Kind::Range | Kind::Type => {
+                ignore.type_(&qn).is_some()
+            }
+            _ => false,
+        });
+        let column = id.kind == Kind::Column
+            && id
+                .parent
+                .as_deref()
+                .and_then(ObjectId::qualified)
+                .is_some_and(|t| ignore.column(&t, &id.name).is_some());
+        by_rule
+            || column
+            || id
+                .schema
+                .as_deref()
+                .is_some_and(|s| ignore.schema(s).is_some())
+            || id.parent.as_deref().is_some_and(|p| ignored(p, ignore))
+    }
+    let mut out: Vec<ObjectId> = catalog
+        .graph
+        .unmanaged()
+        .into_iter()
+        .filter(|id| id.kind != Kind::Schema && !ignored(id, ignore))
+        .map(|id| match (&id.kind, id.parent.as_deref()) {
+            // A column of an unmanaged relation is that relation.
+            (Kind::Column, Some(rel))
+                if rel
+                    .qualified()
+                    .is_none_or(|qn| !catalog.schema.tables.contains_key(&qn)) =>
+            {
+                rel.clone()
+            }
+            _ => id.clone(),
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Renders a plan in the chosen format.

@@ -138,7 +138,8 @@ pub fn check(changes: &[Change], graph: &Graph) -> Result<(), String> {
     if hits.is_empty() {
         return Ok(());
     }
-    // By dependant (a column of a view is that view), with the
+    // By dependant (a column of a view, a constraint of a domain is that
+    // view or domain), with the
     // steps that break it.
     let mut broken: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
     for e in &graph.edges {
@@ -146,10 +147,13 @@ pub fn check(changes: &[Change], graph: &Graph) -> Result<(), String> {
             continue;
         }
         let dependant = match (&e.from.id.kind, e.from.id.parent.as_deref()) {
-            (Kind::Column, Some(view))
-                if matches!(view.kind, Kind::View | Kind::MaterializedView) =>
+            (Kind::Column | Kind::Constraint, Some(whole))
+                if matches!(
+                    whole.kind,
+                    Kind::View | Kind::MaterializedView | Kind::Domain | Kind::CompositeType
+                ) =>
             {
-                view
+                whole
             }
             _ => &e.from.id,
         };

@@ -8,7 +8,7 @@ pub(crate) mod steps;
 
 use crate::diff::{self, Change};
 use crate::error::{Error, Result};
-use crate::graph::Graph;
+use crate::graph::{Graph, ObjectId};
 use crate::model::{ObjectKey, Schema, quote_ident};
 use hazard::{Hazard, HazardKind};
 use serde::Serialize;
@@ -196,6 +196,10 @@ pub struct PlanContext {
     /// to be one statement, compared by the server (as text offline).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_parsed: Vec<String>,
+    /// Objects of kinds reconcile does not manage (yet) in or on the managed
+    /// schemas: left as they are, never dropped with what they depend on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_managed: Vec<ObjectId>,
 }
 
 /// An ordered list of steps.
@@ -271,8 +275,9 @@ fn on_failure_line(sql: &str) -> String {
     }
 }
 
-/// Hex fingerprint of a model: covers every managed object.
-pub fn fingerprint(schema: &Schema) -> String {
+/// Hex fingerprint of a model: covers every managed object, and the
+/// identities of the unmanaged objects that depend on them.
+pub fn fingerprint(schema: &Schema, graph: &Graph) -> String {
     /// Feeds serialized bytes straight into the hash (no copy of the model as text).
     struct Hasher(sha2::Sha256);
     impl std::io::Write for Hasher {
@@ -287,8 +292,17 @@ pub fn fingerprint(schema: &Schema) -> String {
     let mut hasher = Hasher(<sha2::Sha256 as sha2::Digest>::new());
     // Every key of the model serializes as a string, so this cannot fail;
     // should it ever, the Debug form still covers every field.
-    if serde_json::to_writer(&mut hasher, schema).is_err() {
-        return crate::load::sha256_hex(format!("{schema:?}").as_bytes());
+    // The objects reconcile does not manage count too: a trigger added or
+    // dropped elsewhere changes what a saved plan would break.
+    // (Without any, the hash is the model's alone, as before.)
+    let unmanaged = graph.unmanaged();
+    let written = if unmanaged.is_empty() {
+        serde_json::to_writer(&mut hasher, schema)
+    } else {
+        serde_json::to_writer(&mut hasher, &(schema, &unmanaged))
+    };
+    if written.is_err() {
+        return crate::load::sha256_hex(format!("{schema:?}{unmanaged:?}").as_bytes());
     }
     let digest = sha2::Digest::finalize(hasher.0);
     digest.iter().map(|b| format!("{b:02x}")).collect()
@@ -303,7 +317,7 @@ pub fn make_plan(
     context: PlanContext,
 ) -> Result<Plan> {
     let changes: Vec<Change> =
-        diff::diff(current, desired, existing_schemas, graph).map_err(|r| Error::Plan(r.0))?;
+        diff::diff(current, desired, existing_schemas, graph).map_err(|r| Error::Refused(r.0))?;
     plan_changes(&changes, current, desired, context)
 }
 
@@ -509,6 +523,12 @@ impl Plan {
             lines.push(format!(
                 "{comment}migration tool tables (ignored by default, left alone): {}",
                 c.migration_tables.join(", ")
+            ));
+        }
+        if !c.not_managed.is_empty() {
+            lines.push(format!(
+                "{comment}not managed (left as they are, never dropped with what they depend on): {}",
+                Graph::summary(&c.not_managed)
             ));
         }
         if !c.not_parsed.is_empty() {

@@ -129,13 +129,15 @@ pub fn load(schema: &str, ignore: Option<&str>) -> (Desired, IgnoreRules) {
 
 /// Applies `plan` to `db`, then checks convergence: the plan afterwards is
 /// empty, and the database equals one built from empty with the same schema
-/// (after `setup` ran on it, for objects outside management).
+/// (after `setup` ran on it, for objects outside management; `unmanaged` runs
+/// after its apply, for unmanaged objects on managed tables).
 pub fn assert_converges(
     db: &TestDb,
     plan: &Plan,
     desired: &Desired,
     ignore: &IgnoreRules,
     setup: Option<&str>,
+    unmanaged: Option<&str>,
 ) {
     db.apply(plan)
         .unwrap_or_else(|e| panic!("apply failed: {e}\nplan:\n{}", plan.to_sql()));
@@ -154,6 +156,9 @@ pub fn assert_converges(
     fresh
         .apply(&from_empty)
         .unwrap_or_else(|e| panic!("apply from empty failed: {e}\n{}", from_empty.to_sql()));
+    if let Some(sql) = unmanaged {
+        fresh.execute(sql);
+    }
     let a = db.introspect(desired, ignore).schema.with_sorted_columns();
     let b = fresh
         .introspect(desired, ignore)

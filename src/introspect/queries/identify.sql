@@ -82,7 +82,9 @@ WHERE x.classid = 'pg_catalog.pg_type'::regclass
 UNION ALL
 SELECT x.classid::bigint, x.objid::bigint, x.objsubid,
        CASE p.prokind WHEN 'a' THEN 'aggregate' WHEN 'p' THEN 'procedure' ELSE 'function' END,
-       n.nspname::text, NULL, NULL, p.proname::text, pg_catalog.pg_get_function_identity_arguments(p.oid),
+       n.nspname::text, NULL, NULL, p.proname::text,
+       array_to_string(ARRAY(SELECT pg_catalog.format_type(a.t, NULL)
+                             FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY a(t, n) ORDER BY a.n), ', '),
        NULL
 FROM x
 JOIN pg_catalog.pg_proc p ON p.oid = x.objid

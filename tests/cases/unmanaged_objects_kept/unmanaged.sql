@@ -1,0 +1,7 @@
+CREATE FUNCTION set_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.updated_at := now(); RETURN NEW; END $$;
+CREATE TRIGGER users_set_updated_at BEFORE UPDATE OF email ON users FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+ALTER TABLE users ENABLE ROW LEVEL SECURITY;
+CREATE POLICY users_own ON users USING (email = current_user);
+CREATE RULE audit_log_no_delete AS ON DELETE TO audit_log DO INSTEAD NOTHING;
+CREATE STATISTICS users_stats ON id, email FROM users;
