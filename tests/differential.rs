@@ -2,7 +2,11 @@
 //! database brought to A and then to B must equal one brought to B from
 //! empty (introspected models and a normalised `pg_dump --schema-only`), the
 //! plan afterwards must be empty, and rows inserted under A must survive in
-//! every column B keeps unchanged.
+//! every column B keeps unchanged. The schemas span two schemas, with
+//! renamed tables, comments, foreign-key actions and materialized views.
+//! Objects reconcile does not manage are added under A (a trigger and a rule
+//! on `t0`, views in an undeclared schema): they must survive A→B, or, where
+//! B rewrites a column one of them reads, the plan must be refused naming it.
 //!
 //! A fixed-seed run of 100 pairs is part of the suite. Soak:
 //! `RECONCILE_PAIRS=2000 cargo test --release --test differential`.
@@ -32,6 +36,7 @@ struct Col {
 
 #[derive(Debug, Clone)]
 struct TableSpec {
+    /// The base name (`t1`); see [`TableSpec::sql_name`].
     name: String,
     cols: Vec<Col>,
     pk: bool,
@@ -39,6 +44,32 @@ struct TableSpec {
     check: bool,
     index: u8,
     fk_to_t0: bool,
+    /// 0: no action; 1: on delete cascade; 2: on delete set null, deferrable.
+    fk_action: u8,
+    comment: bool,
+    /// Declared as `{name}r` with `renamed_from: {name}` (never `t0`).
+    renamed: bool,
+}
+
+impl TableSpec {
+    /// `t3` lives in a second schema, `app`.
+    fn schema(&self) -> &'static str {
+        if self.name == "t3" { "app" } else { "public" }
+    }
+
+    /// The table's name as declared.
+    fn declared(&self) -> String {
+        if self.renamed {
+            format!("{}r", self.name)
+        } else {
+            self.name.clone()
+        }
+    }
+
+    /// Schema-qualified, for SQL.
+    fn sql_name(&self) -> String {
+        format!("{}.{}", self.schema(), self.declared())
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -47,6 +78,9 @@ struct Spec {
     tables: Vec<TableSpec>,
     view: bool,
     view_on_view: bool,
+    matview: bool,
+    /// A view outside management reads `t0.c0` (added under A).
+    outside_reads_c0: bool,
 }
 
 fn column(name: &'static str) -> BoxedStrategy<Col> {
@@ -97,9 +131,20 @@ fn table(index: usize) -> impl Strategy<Value = TableSpec> {
         0u8..4,
         any::<bool>(),
         any::<bool>(),
+        (0u8..3, any::<bool>(), any::<bool>()),
     )
         .prop_map(
-            move |(names, cols, pk, unique_c1, check, idx, fk, shuffle)| {
+            move |(
+                names,
+                cols,
+                pk,
+                unique_c1,
+                check,
+                idx,
+                fk,
+                shuffle,
+                (fk_action, comment, renamed),
+            )| {
                 let mut chosen: Vec<Col> = names
                     .iter()
                     .map(|n| {
@@ -168,6 +213,9 @@ fn table(index: usize) -> impl Strategy<Value = TableSpec> {
                     check: check && has_c0,
                     index: idx,
                     fk_to_t0: fk && !t0 && has_c0,
+                    fk_action,
+                    comment,
+                    renamed: renamed && !t0,
                     cols: chosen,
                 }
             },
@@ -181,36 +229,44 @@ fn spec() -> impl Strategy<Value = Spec> {
         prop::collection::vec(0usize..4, 0..3),
         any::<bool>(),
         any::<bool>(),
+        (any::<bool>(), 0u8..4),
     )
-        .prop_flat_map(|(extra, v0_last, table_ids, view, view_on_view)| {
-            let mut ids: Vec<usize> = std::iter::once(0)
-                .chain(table_ids.into_iter().map(|i| i + 1))
-                .collect();
-            ids.sort_unstable();
-            ids.dedup();
-            let tables: Vec<_> = ids.into_iter().map(table).collect();
-            (
-                Just(extra),
-                Just(v0_last),
-                tables,
-                Just(view),
-                Just(view_on_view),
-            )
-        })
-        .prop_map(|(extra, v0_last, tables, view, view_on_view)| {
-            let mut enum_values: Vec<&'static str> = extra;
-            if v0_last {
-                enum_values.push("v0");
-            } else {
-                enum_values.insert(0, "v0");
-            }
-            Spec {
-                enum_values,
-                tables,
-                view,
-                view_on_view,
-            }
-        })
+        .prop_flat_map(
+            |(extra, v0_last, table_ids, view, view_on_view, (matview, outside))| {
+                let mut ids: Vec<usize> = std::iter::once(0)
+                    .chain(table_ids.into_iter().map(|i| i + 1))
+                    .collect();
+                ids.sort_unstable();
+                ids.dedup();
+                let tables: Vec<_> = ids.into_iter().map(table).collect();
+                (
+                    Just(extra),
+                    Just(v0_last),
+                    tables,
+                    Just(view),
+                    Just(view_on_view),
+                    Just((matview, outside == 0)),
+                )
+            },
+        )
+        .prop_map(
+            |(extra, v0_last, tables, view, view_on_view, (matview, outside_reads_c0))| {
+                let mut enum_values: Vec<&'static str> = extra;
+                if v0_last {
+                    enum_values.push("v0");
+                } else {
+                    enum_values.insert(0, "v0");
+                }
+                Spec {
+                    enum_values,
+                    tables,
+                    view,
+                    view_on_view,
+                    matview,
+                    outside_reads_c0,
+                }
+            },
+        )
 }
 
 fn yaml(spec: &Spec) -> String {
@@ -227,73 +283,8 @@ fn yaml(spec: &Spec) -> String {
         let _ = writeln!(y, "    enums:\n      e0: [{}]", spec.enum_values.join(", "));
     }
     y.push_str("    tables:\n");
-    for t in &spec.tables {
-        let _ = writeln!(y, "      {}:\n        columns:", t.name);
-        for c in &t.cols {
-            let mut f = vec![format!("type: \"{}\"", c.ty)];
-            match c.default.as_deref() {
-                Some(g) if g.starts_with("generated:") => {
-                    f.push(format!("generated: \"{}\"", &g[10..]))
-                }
-                Some(d) => f.push(format!("default: \"{d}\"")),
-                None => {}
-            }
-            if c.not_null {
-                f.push("not_null: true".into());
-            }
-            if c.identity {
-                f.push("identity: by_default".into());
-            }
-            if t.fk_to_t0 && c.name == "c0" {
-                f.push("references: t0.c0".into());
-            }
-            let _ = writeln!(y, "          {}: {{ {} }}", c.name, f.join(", "));
-        }
-        if t.pk && t.unique_c1 {
-            // A key with its own name (ORM conventions) beside default names.
-            let _ = writeln!(
-                y,
-                "        primary_key: {{ name: pk_{}, columns: [c0] }}",
-                t.name
-            );
-        } else if t.pk {
-            y.push_str("        primary_key: [c0]\n");
-        }
-        if t.unique_c1 {
-            let _ = writeln!(y, "        unique:\n          {}_c1_uniq: [c1]", t.name);
-        }
-        if t.check {
-            let _ = writeln!(
-                y,
-                "        checks:\n          {}_c0_check: \"c0 > -1000\"",
-                t.name
-            );
-        }
-        let has = |n: &str| t.cols.iter().any(|c| c.name == n);
-        match t.index {
-            1 if has("c1") => {
-                let _ = writeln!(
-                    y,
-                    "        indexes:\n          {}_c1_idx: {{ expressions: [\"lower(c1)\"] }}",
-                    t.name
-                );
-            }
-            2 if has("c2") && has("c0") => {
-                let _ = writeln!(
-                    y,
-                    "        indexes:\n          {}_c2_idx: {{ columns: [c2], where: \"c0 > 0\" }}",
-                    t.name
-                );
-            }
-            3 if has("c0") => {
-                let _ = writeln!(
-                    y,
-                    "        indexes:\n          {}_c0_idx: {{ columns: [c0], unique: true }}",
-                    t.name
-                );
-            }
-            _ => {}
-        }
+    for t in spec.tables.iter().filter(|t| t.schema() == "public") {
+        table_yaml(&mut y, t);
     }
     let t0 = &spec.tables[0];
     let t0_has = |n: &str| t0.cols.iter().any(|c| c.name == n);
@@ -303,7 +294,132 @@ fn yaml(spec: &Spec) -> String {
             y.push_str("      v1:\n        query: SELECT c1 FROM v0\n");
         }
     }
+    if spec.matview {
+        y.push_str(
+            "    materialized_views:\n      m0:\n        query: SELECT c0, c0 * 2 AS twice FROM t0\n        comment: refreshed by hand\n",
+        );
+    }
+    // The second schema is always declared, so its tables can come and go.
+    let app: Vec<&TableSpec> = spec.tables.iter().filter(|t| t.schema() == "app").collect();
+    if app.is_empty() {
+        y.push_str("  app: {}\n");
+    } else {
+        y.push_str("  app:\n    tables:\n");
+        for t in app {
+            table_yaml(&mut y, t);
+        }
+    }
     y
+}
+
+fn table_yaml(y: &mut String, t: &TableSpec) {
+    let _ = writeln!(y, "      {}:", t.declared());
+    if t.renamed {
+        let _ = writeln!(y, "        renamed_from: {}", t.name);
+    }
+    if t.comment {
+        let _ = writeln!(y, "        comment: \"table {}\"", t.name);
+    }
+    y.push_str("        columns:\n");
+    // The long form names the foreign key as the shortcut would.
+    let long_fk = t.fk_to_t0 && (t.fk_action != 0 || t.schema() != "public");
+    for c in &t.cols {
+        let ty = if c.ty == "e0" && t.schema() != "public" {
+            "public.e0".to_string()
+        } else {
+            c.ty.clone()
+        };
+        let mut f = vec![format!("type: \"{ty}\"")];
+        match c.default.as_deref() {
+            Some(g) if g.starts_with("generated:") => {
+                f.push(format!("generated: \"{}\"", &g[10..]))
+            }
+            Some(d) => f.push(format!("default: \"{d}\"")),
+            None => {}
+        }
+        if c.not_null {
+            f.push("not_null: true".into());
+        }
+        if c.identity {
+            f.push("identity: by_default".into());
+        }
+        if t.fk_to_t0 && !long_fk && c.name == "c0" {
+            f.push("references: t0.c0".into());
+        }
+        let _ = writeln!(y, "          {}: {{ {} }}", c.name, f.join(", "));
+    }
+    let name = t.declared();
+    if t.pk && t.unique_c1 {
+        // A key with its own name (ORM conventions) beside default names.
+        let _ = writeln!(
+            y,
+            "        primary_key: {{ name: pk_{name}, columns: [c0] }}"
+        );
+    } else if t.pk {
+        y.push_str("        primary_key: [c0]\n");
+    }
+    if t.unique_c1 {
+        let _ = writeln!(y, "        unique:\n          {name}_c1_uniq: [c1]");
+    }
+    if t.check {
+        let _ = writeln!(
+            y,
+            "        checks:\n          {name}_c0_check: \"c0 > -1000\""
+        );
+    }
+    if long_fk {
+        let action = match t.fk_action {
+            1 => "\n            on_delete: cascade",
+            2 => "\n            on_delete: set_null\n            deferrable: true",
+            _ => "",
+        };
+        let _ = writeln!(
+            y,
+            "        foreign_keys:\n          {name}_c0_fkey:\n            columns: [c0]\n            references: {{ table: public.t0, columns: [c0] }}{action}"
+        );
+    }
+    let has = |n: &str| t.cols.iter().any(|c| c.name == n);
+    match t.index {
+        1 if has("c1") => {
+            let _ = writeln!(
+                y,
+                "        indexes:\n          {name}_c1_idx: {{ expressions: [\"lower(c1)\"] }}"
+            );
+        }
+        2 if has("c2") && has("c0") => {
+            let _ = writeln!(
+                y,
+                "        indexes:\n          {name}_c2_idx: {{ columns: [c2], where: \"c0 > 0\" }}"
+            );
+        }
+        3 if has("c0") => {
+            let _ = writeln!(
+                y,
+                "        indexes:\n          {name}_c0_idx: {{ columns: [c0], unique: true }}"
+            );
+        }
+        _ => {}
+    }
+}
+
+/// Objects reconcile does not manage, outside the managed schemas: a
+/// trigger function and the schema its views go in. Created before anything
+/// else in both databases.
+const OUTSIDE: &str = "CREATE SCHEMA outside;
+CREATE FUNCTION outside.touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';";
+
+/// Objects reconcile does not manage on `t0` (which every spec has, never
+/// renamed): created once `t0` exists.
+fn unmanaged_on_t0(spec: &Spec) -> String {
+    let mut sql = String::from(
+        "CREATE TRIGGER t0_touch BEFORE INSERT ON public.t0 FOR EACH ROW EXECUTE FUNCTION outside.touch();
+         CREATE RULE t0_keep AS ON DELETE TO public.t0 DO ALSO NOTHING;
+         CREATE VIEW outside.t0_count AS SELECT count(*) AS n FROM public.t0;",
+    );
+    if spec.outside_reads_c0 {
+        sql.push_str("CREATE VIEW outside.t0_keys AS SELECT c0 FROM public.t0;");
+    }
+    sql
 }
 
 fn value(col: &str, row: i32) -> String {
@@ -327,7 +443,7 @@ fn insert_rows(db: &TestDb, spec: &Spec) {
         if cols.is_empty() {
             db.execute(&format!(
                 "INSERT INTO {0} DEFAULT VALUES; INSERT INTO {0} DEFAULT VALUES",
-                t.name
+                t.sql_name()
             ));
             continue;
         }
@@ -344,7 +460,7 @@ fn insert_rows(db: &TestDb, spec: &Spec) {
             .collect();
         db.execute(&format!(
             "INSERT INTO {} ({}) OVERRIDING SYSTEM VALUE VALUES {}",
-            t.name,
+            t.sql_name(),
             cols.join(", "),
             rows.join(", ")
         ));
@@ -358,7 +474,8 @@ fn snapshot_values(db: &TestDb, spec: &Spec) -> BTreeMap<(String, String), Strin
         for c in &t.cols {
             let q = format!(
                 "SELECT coalesce(string_agg({0}::text, '|' ORDER BY {0}::text), '') FROM {1}",
-                c.name, t.name
+                c.name,
+                t.sql_name()
             );
             let v: String = db.client().query_one(&q, &[]).expect("values").get(0);
             out.insert((t.name.clone(), c.name.to_string()), v);
@@ -372,16 +489,40 @@ fn check_pair(a: &Spec, b: &Spec) -> Result<(), TestCaseError> {
     let (da, ignore) = load(&ya, None);
     let (dbb, _) = load(&yb, None);
     let db = TestDb::new();
+    db.execute(OUTSIDE);
     let plan_a = db
         .plan(&da, &ignore)
         .map_err(|e| TestCaseError::fail(format!("plan A: {e}")))?;
     db.apply(&plan_a)
         .map_err(|e| TestCaseError::fail(format!("apply A: {e}\n{}", plan_a.to_sql())))?;
     insert_rows(&db, a);
+    db.execute(&unmanaged_on_t0(a));
     let before = snapshot_values(&db, a);
-    let plan_b = db
-        .plan(&dbb, &ignore)
-        .map_err(|e| TestCaseError::fail(format!("plan A→B: {e}")))?;
+    let c0_type = |s: &Spec| {
+        s.tables[0]
+            .cols
+            .iter()
+            .find(|c| c.name == "c0")
+            .map(|c| c.ty.clone())
+    };
+    let breaks_outside = a.outside_reads_c0 && c0_type(a) != c0_type(b);
+    let plan_b = match db.plan(&dbb, &ignore) {
+        Err(e) if breaks_outside => {
+            // Refused, naming the unmanaged view; nothing ran.
+            prop_assert!(
+                e.to_string().contains("view outside.t0_keys"),
+                "refusal does not name the view: {e}"
+            );
+            return Ok(());
+        }
+        Err(e) => return Err(TestCaseError::fail(format!("plan A→B: {e}"))),
+        Ok(p) => p,
+    };
+    prop_assert!(
+        !breaks_outside,
+        "a plan retyping t0.c0 under outside.t0_keys was not refused:\n{}",
+        plan_b.to_sql()
+    );
     db.apply(&plan_b)
         .map_err(|e| TestCaseError::fail(format!("apply A→B: {e}\n{}", plan_b.to_sql())))?;
     let again = db
@@ -393,14 +534,30 @@ fn check_pair(a: &Spec, b: &Spec) -> Result<(), TestCaseError> {
         again.to_sql(),
         plan_b.to_sql()
     );
+    // What reconcile does not manage is still there.
+    let mut survivors = vec![
+        "SELECT count(*) = 1 FROM pg_trigger WHERE tgname = 't0_touch'",
+        "SELECT count(*) = 1 FROM pg_rules WHERE rulename = 't0_keep'",
+        "SELECT count(*) = 1 FROM pg_views WHERE schemaname = 'outside' AND viewname = 't0_count'",
+    ];
+    if a.outside_reads_c0 {
+        survivors.push(
+            "SELECT count(*) = 1 FROM pg_views WHERE schemaname = 'outside' AND viewname = 't0_keys'",
+        );
+    }
+    for q in survivors {
+        prop_assert!(db.query_bool(q), "lost by A→B: {q}\n{}", plan_b.to_sql());
+    }
 
     let fresh = TestDb::new();
+    fresh.execute(OUTSIDE);
     let plan_fresh = fresh
         .plan(&dbb, &ignore)
         .map_err(|e| TestCaseError::fail(format!("plan ∅→B: {e}")))?;
     fresh
         .apply(&plan_fresh)
         .map_err(|e| TestCaseError::fail(format!("apply ∅→B: {e}")))?;
+    fresh.execute(&unmanaged_on_t0(a));
     let m1 = db.introspect(&dbb, &ignore).schema.with_sorted_columns();
     let m2 = fresh.introspect(&dbb, &ignore).schema.with_sorted_columns();
     prop_assert!(
@@ -416,7 +573,13 @@ fn check_pair(a: &Spec, b: &Spec) -> Result<(), TestCaseError> {
     // Rows written under A survive where B keeps the table and the column unchanged.
     let after = snapshot_values(&db, b);
     for ta in &a.tables {
-        let Some(tb) = b.tables.iter().find(|t| t.name == ta.name) else {
+        // The same table, or renamed to B's name (a table B declares
+        // without the hint A's name had is a new one).
+        let Some(tb) = b
+            .tables
+            .iter()
+            .find(|t| t.name == ta.name && (t.renamed || !ta.renamed))
+        else {
             continue;
         };
         for ca in &ta.cols {

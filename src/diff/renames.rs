@@ -105,6 +105,17 @@ impl Differ<'_> {
                     continue;
                 }
                 let Some(seq) = &col.sequence else { continue };
+                // A column that is dropped, or loses its identity or serial,
+                // takes its sequence with it: nothing to rename.
+                let keeps_sequence = self
+                    .desired
+                    .tables
+                    .get(qn)
+                    .and_then(|t| t.column(&col.name))
+                    .is_some_and(|w| w.identity.is_some() || w.ty.serial.is_some());
+                if !keeps_sequence {
+                    continue;
+                }
                 let key = (qn.clone(), col.name.clone());
                 let column_was = old_columns.get(&key);
                 if table_was.is_none() && column_was.is_none() {

@@ -15,6 +15,7 @@ pub(super) const PG_NAMESPACE: i64 = 2615;
 pub(super) const PG_ATTRDEF: i64 = 2604;
 pub(super) const PG_CONSTRAINT: i64 = 2606;
 pub(super) const PG_REWRITE: i64 = 2618;
+pub(super) const PG_EXTENSION: i64 = 3079;
 
 /// A catalog address: class oid, object oid, sub-id (column number).
 pub(super) type Address = (i64, i64, i32);

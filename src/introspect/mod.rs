@@ -23,7 +23,9 @@ use std::collections::{BTreeMap, BTreeSet};
 mod depend;
 mod probe;
 
-use depend::{Names, PG_ATTRDEF, PG_CLASS, PG_CONSTRAINT, PG_NAMESPACE, PG_REWRITE, PG_TYPE};
+use depend::{
+    Names, PG_ATTRDEF, PG_CLASS, PG_CONSTRAINT, PG_EXTENSION, PG_NAMESPACE, PG_REWRITE, PG_TYPE,
+};
 
 pub use probe::{align_view_queries, align_with_server};
 
@@ -307,6 +309,16 @@ fn build(
         if name == "plpgsql" {
             continue;
         }
+        names.managed(
+            (PG_EXTENSION, row.get(3), 0),
+            ObjectId {
+                kind: Kind::Extension,
+                schema: None,
+                name: name.clone(),
+                parent: None,
+                args: None,
+            },
+        );
         cat.schema.extensions.insert(
             name.clone(),
             Extension {
