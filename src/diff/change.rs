@@ -17,6 +17,18 @@ pub struct EnumColumn {
     pub default: Option<crate::model::SqlExpr>,
 }
 
+/// A column whose default names an enum that is replaced: the default is
+/// dropped before and set again after, so it names the new type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumDefault {
+    /// The table.
+    pub table: QualifiedName,
+    /// The column.
+    pub column: String,
+    /// The default to set after the swap (the desired one; `None`: none).
+    pub default: Option<crate::model::SqlExpr>,
+}
+
 /// What a table comment, column comment... is attached to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CommentTarget {
@@ -67,6 +79,8 @@ pub enum Change {
         to: Enum,
         /// Managed columns using it.
         columns: Vec<EnumColumn>,
+        /// Managed columns of other types whose default names it.
+        defaults: Vec<EnumDefault>,
     },
     /// `CREATE SEQUENCE`.
     CreateSequence(Sequence),

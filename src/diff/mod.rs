@@ -9,7 +9,7 @@ mod enum_usage;
 mod renames;
 mod serial;
 
-pub use change::{Change, CommentTarget, EnumColumn};
+pub use change::{Change, CommentTarget, EnumColumn, EnumDefault};
 
 use crate::graph::Graph;
 use crate::model::{Constraint, ConstraintKind, QualifiedName, Schema, Table};
@@ -36,6 +36,8 @@ pub fn diff(
         touched_columns: BTreeSet::new(),
         touched_relations: BTreeSet::new(),
         swapped_columns: BTreeSet::new(),
+        graph,
+        rebuilt: Rebuilt::default(),
     };
     for s in &desired.schemas {
         if !existing_schemas.contains(s) {
@@ -65,6 +67,22 @@ struct Differ<'a> {
     touched_relations: BTreeSet<QualifiedName>,
     /// Columns converted by an enum type swap.
     swapped_columns: BTreeSet<(QualifiedName, String)>,
+    /// What depends on what in the database.
+    graph: &'a Graph,
+    /// Managed objects that must be dropped and created again because
+    /// something they depend on is replaced.
+    rebuilt: Rebuilt,
+}
+
+/// Managed dependants of a replaced object, found in the graph.
+#[derive(Default)]
+struct Rebuilt {
+    views: BTreeSet<QualifiedName>,
+    constraints: BTreeSet<(QualifiedName, String)>,
+    /// Indexes by schema and name.
+    indexes: BTreeSet<(String, String)>,
+    /// Generated columns: dropped and added again.
+    columns: BTreeSet<(QualifiedName, String)>,
 }
 
 /// Whether `short` appears in `long` in the same order (gaps allowed).
@@ -134,10 +152,13 @@ impl Differ<'_> {
                         self.swapped_columns
                             .insert((c.table.clone(), c.column.name.clone()));
                     }
+                    let from = have.clone();
+                    let defaults = self.rebuild_dependants_of_type(qn);
                     self.changes.push(Change::RecreateEnum {
-                        from: have.clone(),
+                        from,
                         to: want.clone(),
                         columns,
+                        defaults,
                     });
                 }
             }
@@ -155,6 +176,163 @@ impl Differ<'_> {
                 self.changes.push(Change::DropEnum(have.clone()));
             }
         }
+    }
+
+    /// The managed objects the catalog records as depending on the type
+    /// `qn`, which is replaced: views, constraints and indexes are dropped
+    /// before and created again after, generated columns dropped and added
+    /// again; columns of that type are converted by the swap itself, and
+    /// the defaults that name it are returned, to be dropped before and set
+    /// again after by the swap.
+    fn rebuild_dependants_of_type(&mut self, qn: &QualifiedName) -> Vec<EnumDefault> {
+        use crate::graph::{Kind, ObjectId};
+        let target = ObjectId::relation(Kind::Enum, qn);
+        let (sql, array_sql) = (qn.sql(), format!("{}[]", qn.sql()));
+        let mut defaults = Vec::new();
+        for e in &self.graph.edges {
+            if !e.from.managed || e.to.id != target {
+                continue;
+            }
+            let from = &e.from.id;
+            let parent = from.parent.as_deref().and_then(ObjectId::qualified);
+            match (&from.kind, parent) {
+                (Kind::View | Kind::MaterializedView, None) => {
+                    if let Some(v) = from.qualified() {
+                        self.rebuilt.views.insert(v);
+                    }
+                }
+                (Kind::Column, Some(table)) => {
+                    let Some(col) = self
+                        .current
+                        .tables
+                        .get(&table)
+                        .and_then(|t| t.column(&from.name))
+                    else {
+                        continue;
+                    };
+                    if col.ty.sql == sql || col.ty.sql == array_sql {
+                        continue;
+                    }
+                    if col.generated.is_some() {
+                        self.rebuilt.columns.insert((table, from.name.clone()));
+                    } else if col.default.is_some() {
+                        let default = self
+                            .desired
+                            .tables
+                            .get(&table)
+                            .and_then(|t| t.column(&from.name))
+                            .and_then(|c| c.default.clone());
+                        self.swapped_columns
+                            .insert((table.clone(), from.name.clone()));
+                        defaults.push(EnumDefault {
+                            table,
+                            column: from.name.clone(),
+                            default,
+                        });
+                    }
+                }
+                (Kind::Constraint, Some(table)) => {
+                    self.rebuilt.constraints.insert((table, from.name.clone()));
+                }
+                (Kind::Index, None) => {
+                    if let Some(schema) = &from.schema {
+                        self.rebuilt
+                            .indexes
+                            .insert((schema.clone(), from.name.clone()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        defaults.sort_by(|a, b| (&a.table, &a.column).cmp(&(&b.table, &b.column)));
+        defaults
+    }
+
+    /// Constraints and indexes that depend on a replaced type and that the
+    /// table diff did not already drop: dropped, and added again when the
+    /// desired schema keeps them.
+    fn rebuild_constraints_and_indexes(&mut self) {
+        let dropped_constraints: BTreeSet<(QualifiedName, String)> = self
+            .changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::DropConstraint { table, constraint } => {
+                    Some((table.clone(), constraint.name.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        let dropped_indexes: BTreeSet<(String, String)> = self
+            .changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::DropIndex { table, index } => {
+                    Some((table.schema.clone(), index.name.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        let mut extra = Vec::new();
+        for (table, name) in &self.rebuilt.constraints {
+            if dropped_constraints.contains(&(table.clone(), name.clone())) {
+                continue;
+            }
+            let Some(have) = self
+                .current
+                .tables
+                .get(table)
+                .and_then(|t| t.constraints.get(name))
+            else {
+                continue;
+            };
+            extra.push(Change::DropConstraint {
+                table: table.clone(),
+                constraint: have.clone(),
+            });
+            if let Some(want) = self
+                .desired
+                .tables
+                .get(table)
+                .and_then(|t| t.constraints.get(name))
+            {
+                extra.push(Change::AddConstraint {
+                    table: table.clone(),
+                    constraint: want.clone(),
+                    existing_table: true,
+                });
+            }
+        }
+        for (schema, name) in &self.rebuilt.indexes {
+            if dropped_indexes.contains(&(schema.clone(), name.clone())) {
+                continue;
+            }
+            let Some((table, have)) = self
+                .current
+                .tables
+                .iter()
+                .filter(|(qn, _)| qn.schema == *schema)
+                .find_map(|(qn, t)| t.indexes.get(name).map(|i| (qn, i)))
+            else {
+                continue;
+            };
+            extra.push(Change::DropIndex {
+                table: table.clone(),
+                index: have.clone(),
+            });
+            if let Some(want) = self
+                .desired
+                .tables
+                .get(table)
+                .and_then(|t| t.indexes.get(name))
+            {
+                extra.push(Change::CreateIndex {
+                    table: table.clone(),
+                    index: want.clone(),
+                    existing_table: true,
+                });
+            }
+        }
+        self.changes.extend(extra);
     }
 
     /// Managed columns (current, kept in desired) whose type is the enum `qn`.
@@ -266,6 +444,7 @@ impl Differ<'_> {
         // and come back after.
         self.current = current;
         self.rebuild_dependent_foreign_keys();
+        self.rebuild_constraints_and_indexes();
     }
 
     fn create_table(&mut self, want: &Table) {
@@ -307,7 +486,13 @@ impl Differ<'_> {
                 });
                 continue;
             };
-            let generation_changed = cur.generated != col.generated;
+            // PostgreSQL cannot change a generation expression in place, nor
+            // one whose type it names is replaced.
+            let generation_changed = cur.generated != col.generated
+                || self
+                    .rebuilt
+                    .columns
+                    .contains(&(qn.clone(), col.name.clone()));
             if generation_changed {
                 // PostgreSQL cannot change a generation expression in place.
                 self.touched_columns.insert((qn.clone(), col.name.clone()));
@@ -360,7 +545,12 @@ impl Differ<'_> {
             let Some(cur) = have.column(&col.name) else {
                 continue;
             };
-            if cur.generated.as_ref() != Some(gen_expr) {
+            if cur.generated.as_ref() != Some(gen_expr)
+                || self
+                    .rebuilt
+                    .columns
+                    .contains(&(qn.clone(), col.name.clone()))
+            {
                 continue;
             }
             let reads_changed =
@@ -568,11 +758,12 @@ impl Differ<'_> {
                 if dirty.contains(qn) {
                     continue;
                 }
-                let changed = self
-                    .desired
-                    .views
-                    .get(qn)
-                    .is_none_or(|w| w.query != v.query || w.materialized != v.materialized)
+                let changed = self.rebuilt.views.contains(qn)
+                    || self
+                        .desired
+                        .views
+                        .get(qn)
+                        .is_none_or(|w| w.query != v.query || w.materialized != v.materialized)
                     || v.column_deps
                         .iter()
                         .any(|d| self.touched_columns.contains(d))

@@ -715,4 +715,19 @@ mod tests {
         assert!(r.identifiers.contains("email"));
         assert!(r.identifiers.contains("id"));
     }
+
+    #[test]
+    fn types_named_by_casts_and_typed_literals() {
+        let r = expr_references(
+            "('a'::public.mood)::text <> CAST(x AS \"My Type\"[]) OR status = mood 'b'",
+        )
+        .unwrap();
+        let types: Vec<Vec<String>> = r.types.into_iter().collect();
+        assert!(
+            types.contains(&vec!["public".to_string(), "mood".to_string()]),
+            "{types:?}"
+        );
+        assert!(types.contains(&vec!["My Type".to_string()]), "{types:?}");
+        assert!(types.contains(&vec!["mood".to_string()]), "{types:?}");
+    }
 }

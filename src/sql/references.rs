@@ -24,6 +24,22 @@ pub struct References {
     pub ctes: BTreeSet<String>,
     /// Sequences named by `nextval('...')` and its kin, as written.
     pub sequences: BTreeSet<String>,
+    /// User types named by casts and typed literals (`'a'::mood`,
+    /// `mood 'a'`), each a list of unquoted name parts (arrays as their
+    /// element type). Built-in types are named too; callers keep the ones
+    /// they know.
+    pub types: BTreeSet<Vec<String>>,
+}
+
+/// The name parts of an object name (functions in names are skipped).
+fn name_parts(name: &sqlparser::ast::ObjectName) -> Vec<String> {
+    name.0
+        .iter()
+        .filter_map(|p| match p {
+            ObjectNamePart::Identifier(i) => Some(fold(i)),
+            ObjectNamePart::Function(_) => None,
+        })
+        .collect()
 }
 
 /// Walks a parsed expression or query, noting what it reads.
@@ -40,6 +56,19 @@ impl<'a> Collector<'a> {
         Collector {
             refs,
             keywords: Vec::new(),
+        }
+    }
+
+    fn note_type(&mut self, ty: &sqlparser::ast::DataType) {
+        use sqlparser::ast::{ArrayElemTypeDef, DataType};
+        match ty {
+            DataType::Custom(name, _) => {
+                self.refs.types.insert(name_parts(name));
+            }
+            DataType::Array(
+                ArrayElemTypeDef::SquareBracket(inner, _) | ArrayElemTypeDef::AngleBracket(inner),
+            ) => self.note_type(inner),
+            _ => {}
         }
     }
 }
@@ -59,15 +88,7 @@ impl sqlparser::ast::Visitor for Collector<'_> {
         else {
             return ControlFlow::Continue(());
         };
-        let parts = relation
-            .0
-            .iter()
-            .filter_map(|p| match p {
-                ObjectNamePart::Identifier(i) => Some(fold(i)),
-                ObjectNamePart::Function(_) => None,
-            })
-            .collect();
-        self.refs.relations.insert(parts);
+        self.refs.relations.insert(name_parts(relation));
         ControlFlow::Continue(())
     }
     fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
@@ -94,6 +115,8 @@ impl sqlparser::ast::Visitor for Collector<'_> {
                 }
             }
             Expr::Wildcard(_) | Expr::QualifiedWildcard(..) => self.refs.wildcard = true,
+            Expr::Cast { data_type, .. } => self.note_type(data_type),
+            Expr::TypedString(ts) => self.note_type(&ts.data_type),
             Expr::Function(f) => {
                 let name = f.name.0.last().map(|p| p.to_string().to_lowercase());
                 if name.as_deref() == Some("normalize")

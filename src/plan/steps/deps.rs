@@ -15,7 +15,18 @@ pub(super) fn type_key(ty: &SqlType) -> Option<ObjectKey> {
     }
 }
 
-/// Columns and sequences an expression in `table` reads.
+/// The user types named in `refs` (an unqualified name is taken in `schema`).
+fn type_needs(refs: &crate::sql::references::References, schema: &str, out: &mut Vec<ObjectKey>) {
+    for parts in &refs.types {
+        match parts.as_slice() {
+            [s, n] => out.push(ObjectKey::Type(QualifiedName::new(s, n))),
+            [n] => out.push(ObjectKey::Type(QualifiedName::new(schema, n))),
+            _ => {}
+        }
+    }
+}
+
+/// Columns, sequences and types an expression in `table` reads.
 pub(super) fn expr_needs(
     expr: &SqlExpr,
     table: &QualifiedName,
@@ -23,6 +34,7 @@ pub(super) fn expr_needs(
     out: &mut Vec<ObjectKey>,
 ) {
     if let Ok(refs) = normalize::expr_references(&expr.sql) {
+        type_needs(&refs, &table.schema, out);
         for c in columns {
             if refs.identifiers.contains(c) {
                 out.push(ObjectKey::Column(table.clone(), c.clone()));
@@ -130,6 +142,10 @@ pub(super) fn index_needs(table: &QualifiedName, index: &Index, model: &Schema) 
 
 pub(super) fn view_needs(v: &View) -> Vec<ObjectKey> {
     let mut out = vec![ObjectKey::Schema(v.name.schema.clone())];
+    // The types it casts to (a recreated enum is dropped after the view).
+    if let Ok(refs) = normalize::query_references(&v.query.sql) {
+        type_needs(&refs, &v.name.schema, &mut out);
+    }
     out.extend(v.depends_on.iter().map(|r| ObjectKey::Relation(r.clone())));
     out.extend(
         v.column_deps

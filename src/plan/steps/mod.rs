@@ -198,20 +198,35 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                 )
                 .creates([ObjectKey::Type(name.clone())])
             }
-            Change::RecreateEnum { from, to, columns } => {
+            Change::RecreateEnum {
+                from,
+                to,
+                columns,
+                defaults,
+            } => {
                 let mut old_name = format!("{}__reconcile_old", to.name.name);
                 while old_name.len() > 63 {
                     old_name.remove(0);
                 }
                 let old = QualifiedName::new(&to.name.schema, &old_name);
-                let mut sql = vec![
-                    format!(
-                        "ALTER TYPE {} RENAME TO {}",
-                        to.name.sql(),
-                        quote_ident(&old_name)
-                    ),
-                    enum_sql(to),
-                ];
+                // Defaults that name the type go first and come back last,
+                // naming the new type.
+                let mut sql: Vec<String> = defaults
+                    .iter()
+                    .map(|d| {
+                        format!(
+                            "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
+                            d.table.sql(),
+                            quote_ident(&d.column)
+                        )
+                    })
+                    .collect();
+                sql.push(format!(
+                    "ALTER TYPE {} RENAME TO {}",
+                    to.name.sql(),
+                    quote_ident(&old_name)
+                ));
+                sql.push(enum_sql(to));
                 let mut hazards = Vec::new();
                 let removed: Vec<&String> = from
                     .values
@@ -256,6 +271,16 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                         format!("rewrites {} to convert column {}", c.table, c.column.name),
                     ));
                     keys.push(ObjectKey::Column(c.table.clone(), c.column.name.clone()));
+                }
+                for d in defaults {
+                    if let Some(e) = &d.default {
+                        sql.push(format!(
+                            "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}",
+                            d.table.sql(),
+                            quote_ident(&d.column),
+                            e.sql
+                        ));
+                    }
                 }
                 sql.push(format!("DROP TYPE {}", old.sql()));
                 if to.comment.is_some() {
