@@ -1052,3 +1052,29 @@ fn objects_reconcile_does_not_manage_are_listed_kept_and_never_dropped() {
     assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stderr.contains("fingerprint"), "{}", out.stderr);
 }
+
+#[test]
+fn status_recognises_a_fingerprint_an_earlier_version_recorded() {
+    let db = TestDb::new();
+    let dir = workdir(&[("schema.yaml", SMALL)]);
+    let out = run_in(dir.path(), &["apply", "--yes", "--database-url", &db.url]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let changed = |db: &TestDb| {
+        let out = run_in(
+            dir.path(),
+            &["status", "--format", "json", "--database-url", &db.url],
+        );
+        let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+        (out.code, json["database_changed_since_last_apply"].clone())
+    };
+    assert_eq!(changed(&db), (0, serde_json::Value::Bool(false)));
+    // What versions before the versioned fingerprint recorded: the model's JSON hash.
+    let (desired, ignore) = common::load(SMALL, None);
+    let legacy = reconcile::plan::fingerprint::legacy(&db.introspect(&desired, &ignore).schema);
+    db.execute(&format!(
+        "UPDATE reconcile.history SET fingerprint_after = '{legacy}'"
+    ));
+    assert_eq!(changed(&db), (0, serde_json::Value::Bool(false)));
+    db.execute("UPDATE reconcile.history SET fingerprint_after = repeat('0', 64)");
+    assert_eq!(changed(&db).1, serde_json::Value::Bool(true));
+}

@@ -181,9 +181,19 @@ fn pg_dump_style_database() {
         yaml.contains("            validated: false\n"),
         "NOT VALID foreign key kept:\n{yaml}"
     );
+    // Partitions are not managed yet: named in the header, not imported.
+    let body = &yaml[yaml.find("schemas:").unwrap_or(0)..];
     assert!(
-        !yaml.contains("events_2026"),
-        "partition-derived keys are not imported:\n{yaml}"
+        !body.contains("events_2026") && !body.contains("payments_event_id_event_at_fkey"),
+        "partitions and partition-derived keys are not imported:\n{yaml}"
+    );
+    assert!(
+        !yaml.contains("payments_event_id_event_at_fkey"),
+        "partition-derived keys are part of their parent, not listed:\n{yaml}"
+    );
+    assert!(
+        yaml.contains("#   partition public.events_2026\n"),
+        "{yaml}"
     );
     assert!(yaml.contains("id: { type: serial"), "{yaml}");
 }

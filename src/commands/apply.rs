@@ -259,7 +259,7 @@ fn run_saved(
         let catalog = introspect::introspect(&mut client, &saved.managed_schemas, &ignore)?;
         let now = fingerprint(&catalog.schema, &catalog.graph);
         let planned = saved.plan.context.fingerprint.clone().unwrap_or_default();
-        if now != planned {
+        if !crate::plan::fingerprint::matches(&planned, &catalog.schema, &catalog.graph) {
             return Err(Error::Refused(format!(
                 "refusing to apply {path}: the database changed since the plan was made \
                  (fingerprint {} now, {} when planned); make a new plan. Nothing was changed",

@@ -24,6 +24,7 @@ pub(super) fn run(global: &GlobalArgs, args: &DiffArgs, out: &mut dyn Write) -> 
             source: Some(args.new.clone()),
             source_hash: Some(new.source_hash.clone()),
             fingerprint: None,
+            legacy_fingerprint: None,
             unmanaged_schemas: Vec::new(),
             lock_timeout: "5s".to_string(),
             managed_schemas: new.schema.schemas.iter().cloned().collect(),

@@ -115,12 +115,14 @@ pub fn plan_database_with(
     let mut catalog = introspect::introspect_with(client, url, &desired.schema.schemas, ignore)
         .map_err(|e| name_lock_holders(client, desired, e))?;
     let fingerprint = fingerprint(&catalog.schema, &catalog.graph);
+    let legacy_fingerprint = crate::plan::fingerprint::legacy(&catalog.schema);
     introspect::align_with_server(client, &desired.schema, &mut catalog.schema)
         .map_err(|e| name_lock_holders(client, desired, e))?;
     let context = PlanContext {
         source: Some(source.to_string()),
         source_hash: Some(desired.source_hash.clone()),
         fingerprint: Some(fingerprint),
+        legacy_fingerprint: Some(legacy_fingerprint),
         unmanaged_schemas: catalog
             .existing_schemas
             .iter()
@@ -178,6 +180,7 @@ pub(crate) fn plan_offline(desired: &Desired, source: &str, lock_timeout: &str) 
             source: Some(source.to_string()),
             source_hash: Some(desired.source_hash.clone()),
             fingerprint: Some(fingerprint(&current, &crate::graph::Graph::default())),
+            legacy_fingerprint: None,
             unmanaged_schemas: Vec::new(),
             lock_timeout: lock_timeout.to_string(),
             managed_schemas: desired.schema.schemas.iter().cloned().collect(),

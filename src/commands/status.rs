@@ -42,7 +42,12 @@ pub(super) fn run(
         (true, false) => "managed-drifted",
     };
     let now = plan.context.fingerprint.clone().unwrap_or_default();
-    let db_changed = last.map(|e| e.fingerprint_after.as_deref() != Some(now.as_str()));
+    // A fingerprint an earlier version recorded is recognised too.
+    let legacy = plan.context.legacy_fingerprint.clone();
+    let db_changed = last.map(|e| {
+        let recorded = e.fingerprint_after.as_deref();
+        recorded != Some(now.as_str()) && (recorded.is_none() || recorded != legacy.as_deref())
+    });
     let schema_changed = last.map(|e| e.schema_hash != desired.source_hash);
     match args.format {
         Format::Json => {

@@ -1,9 +1,12 @@
 //! Plans: ordered SQL steps with hazards, and how they print.
 
+pub mod fingerprint;
 pub mod hazard;
 pub mod order;
 pub mod precondition;
 pub mod saved;
+
+pub use fingerprint::fingerprint;
 pub(crate) mod steps;
 
 use crate::diff::{self, Change};
@@ -196,6 +199,10 @@ pub struct PlanContext {
     /// to be one statement, compared by the server (as text offline).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_parsed: Vec<String>,
+    /// The fingerprint as versions before 1 computed it, to recognise what
+    /// they recorded in the history.
+    #[serde(skip)]
+    pub legacy_fingerprint: Option<String>,
     /// Objects of kinds reconcile does not manage (yet) in or on the managed
     /// schemas: left as they are, never dropped with what they depend on.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -273,39 +280,6 @@ fn on_failure_line(sql: &str) -> String {
     } else {
         format!("{ON_FAILURE}{sql}\n")
     }
-}
-
-/// Hex fingerprint of a model: covers every managed object, and the
-/// identities of the unmanaged objects that depend on them.
-pub fn fingerprint(schema: &Schema, graph: &Graph) -> String {
-    /// Feeds serialized bytes straight into the hash (no copy of the model as text).
-    struct Hasher(sha2::Sha256);
-    impl std::io::Write for Hasher {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            sha2::Digest::update(&mut self.0, buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut hasher = Hasher(<sha2::Sha256 as sha2::Digest>::new());
-    // Every key of the model serializes as a string, so this cannot fail;
-    // should it ever, the Debug form still covers every field.
-    // The objects reconcile does not manage count too: a trigger added or
-    // dropped elsewhere changes what a saved plan would break.
-    // (Without any, the hash is the model's alone, as before.)
-    let unmanaged = graph.unmanaged();
-    let written = if unmanaged.is_empty() {
-        serde_json::to_writer(&mut hasher, schema)
-    } else {
-        serde_json::to_writer(&mut hasher, &(schema, &unmanaged))
-    };
-    if written.is_err() {
-        return crate::load::sha256_hex(format!("{schema:?}{unmanaged:?}").as_bytes());
-    }
-    let digest = sha2::Digest::finalize(hasher.0);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Computes the plan from `current` to `desired`.

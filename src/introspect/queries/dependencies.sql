@@ -6,7 +6,8 @@
 -- object oid, sub-id). The ends are named from the other queries' oids;
 -- what they did not read is named by `identify.sql`. Left out, as parts of
 -- what depends: internal dependencies
--- (row types, TOAST tables, a constraint's index), extension members, a
+-- (row types, TOAST tables, a constraint's index), extension members,
+-- constraints derived for partitions, a
 -- default or a constraint on its own table, a sequence owned by a column
 -- and an index on its table's columns (read by their own queries), and the
 -- schema membership of relations (the table, view and sequence queries read
@@ -22,6 +23,10 @@ WITH managed AS (
   UNION ALL SELECT 'pg_catalog.pg_namespace'::regclass::oid, m.oid FROM managed m
 ), members AS MATERIALIZED (
   SELECT objid FROM pg_catalog.pg_depend WHERE deptype = 'e'
+), derived AS MATERIALIZED (
+  -- constraints PostgreSQL derives from a parent one (per partition): part
+  -- of that parent
+  SELECT oid FROM pg_catalog.pg_constraint WHERE conparentid <> 0
 )
 SELECT d.deptype::text, d.classid::bigint, d.objid::bigint, d.objsubid,
        d.refclassid::bigint, d.refobjid::bigint, d.refobjsubid
@@ -33,3 +38,4 @@ WHERE d.deptype IN ('n', 'a')
            AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjsubid > 0)
   AND NOT (d.classid = 'pg_catalog.pg_class'::regclass AND d.refclassid = 'pg_catalog.pg_namespace'::regclass)
   AND d.objid NOT IN (SELECT objid FROM members)
+  AND NOT (d.classid = 'pg_catalog.pg_constraint'::regclass AND d.objid IN (SELECT oid FROM derived))
