@@ -136,5 +136,17 @@ pub fn describe_pg_error(e: &postgres::Error) -> String {
     }
 }
 
+/// Reads column `name` of a row of `query` (named for the message): a
+/// missing column or an unexpected type is an error naming both, never a
+/// panic.
+pub fn column<'a, T: postgres::types::FromSql<'a>>(
+    row: &'a postgres::Row,
+    query: &str,
+    name: &str,
+) -> Result<T> {
+    row.try_get(name)
+        .map_err(|e| Error::Database(format!("query {query}: column {name}: {e}")))
+}
+
 /// Result alias.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
