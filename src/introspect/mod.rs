@@ -205,12 +205,11 @@ fn all_queries() -> Vec<usize> {
     (0..CATALOG_QUERIES.len()).collect()
 }
 
+/// Rows of catalog queries, by query number (in [`CATALOG_QUERIES`]).
+type Fetched = Vec<(usize, Vec<Row>)>;
+
 /// Runs the catalog queries numbered `which`; returns rows by query number.
-fn fetch(
-    tx: &mut Transaction<'_>,
-    schemas: &[String],
-    which: &[usize],
-) -> Result<Vec<(usize, Vec<Row>)>> {
+fn fetch(tx: &mut Transaction<'_>, schemas: &[String], which: &[usize]) -> Result<Fetched> {
     let mut out = Vec::with_capacity(which.len());
     for &i in which {
         let (_, sql, takes_schemas) = CATALOG_QUERIES[i];
@@ -226,11 +225,12 @@ fn fetch(
 
 /// The costliest queries (columns; constraints and indexes) go to two extra
 /// connections importing this transaction's snapshot; the rest run here.
-fn fetch_concurrently(
-    tx: &mut Transaction<'_>,
-    url: &str,
-    schemas: &[String],
-) -> Result<Vec<(usize, Vec<Row>)>> {
+///
+/// Only a worker that could not start (connect, or import the snapshot)
+/// hands its share back to this connection: a catalog query that failed is
+/// never run a second time, its error is the result (a lock timeout stays
+/// [`Error::LockNotObtained`]), and so is a worker that panicked.
+fn fetch_concurrently(tx: &mut Transaction<'_>, url: &str, schemas: &[String]) -> Result<Fetched> {
     let row = tx.query_one(
         "SELECT pg_export_snapshot() AS snapshot, current_setting('lock_timeout') AS lock_timeout",
         &[],
@@ -244,23 +244,21 @@ fn fetch_concurrently(
         let workers: Vec<_> = groups
             .iter()
             .map(|group| {
-                let (snapshot, lock_timeout) = (snapshot.clone(), lock_timeout.clone());
-                scope.spawn(move || -> Result<Vec<(usize, Vec<Row>)>> {
-                    let mut client = connect(url)?;
-                    let mut wtx = client
-                        .build_transaction()
-                        .isolation_level(postgres::IsolationLevel::RepeatableRead)
-                        .read_only(true)
-                        .start()?;
-                    // Importing the snapshot must come before any query.
-                    wtx.batch_execute(&format!(
-                        "SET TRANSACTION SNAPSHOT {}; SET LOCAL search_path TO pg_catalog; SET LOCAL lock_timeout TO {}",
-                        crate::model::quote_literal(&snapshot),
-                        crate::model::quote_literal(&lock_timeout)
-                    ))?;
+                let (snapshot, lock_timeout) = (snapshot.as_str(), lock_timeout.as_str());
+                scope.spawn(move || -> Result<Option<Fetched>> {
+                    // `None`: this worker could not start; its share runs on
+                    // the main connection.
+                    let Ok(mut client) = connect(url) else {
+                        return Ok(None);
+                    };
+                    let Ok(mut wtx) = start_worker(&mut client, snapshot, lock_timeout) else {
+                        return Ok(None);
+                    };
                     let rows = fetch(&mut wtx, schemas, group)?;
-                    wtx.rollback()?;
-                    Ok(rows)
+                    // The rows are read; ending the read-only transaction
+                    // cannot change them, and the connection closes next.
+                    let _ = wtx.rollback();
+                    Ok(Some(rows))
                 })
             })
             .collect();
@@ -275,12 +273,43 @@ fn fetch_concurrently(
     let mut rows = main_rows?;
     for (w, group) in worker_rows.into_iter().zip(groups) {
         match w {
-            Ok(Ok(r)) => rows.extend(r),
-            // A worker that could not connect or failed: run its share here.
-            _ => rows.extend(fetch(tx, schemas, group)?),
+            Ok(Ok(Some(r))) => rows.extend(r),
+            Ok(Ok(None)) => rows.extend(fetch(tx, schemas, group)?),
+            Ok(Err(e)) => return Err(e),
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .copied()
+                    .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+                    .unwrap_or("no message");
+                return Err(Error::Database(format!(
+                    "a catalog query worker panicked ({what})"
+                )));
+            }
         }
     }
     Ok(rows)
+}
+
+/// Starts a worker's transaction on `client`: read only, in the snapshot
+/// `snapshot` and with the main connection's `lock_timeout`.
+fn start_worker<'c>(
+    client: &'c mut Client,
+    snapshot: &str,
+    lock_timeout: &str,
+) -> std::result::Result<Transaction<'c>, postgres::Error> {
+    let mut wtx = client
+        .build_transaction()
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()?;
+    // Importing the snapshot must come before any query.
+    wtx.batch_execute(&format!(
+        "SET TRANSACTION SNAPSHOT {}; SET LOCAL search_path TO pg_catalog; SET LOCAL lock_timeout TO {}",
+        crate::model::quote_literal(snapshot),
+        crate::model::quote_literal(lock_timeout)
+    ))?;
+    Ok(wtx)
 }
 
 /// What [`build`] gives: the model, the dependency rows, the names of the
