@@ -47,12 +47,13 @@ pub enum Error {
     #[error("{}", render_diagnostics(.0))]
     Invalid(Vec<Diagnostic>),
     /// A file could not be read or written.
-    #[error("{path}: {message}")]
+    #[error("{path}: {source}")]
     Io {
-        /// The file.
+        /// The file (`<stdout>` for standard output).
         path: String,
-        /// The OS error.
-        message: String,
+        /// The OS error; its kind tells a closed pipe from a real failure.
+        #[source]
+        source: std::io::Error,
     },
     /// The database refused or failed a statement, or could not be reached.
     #[error("{0}")]
