@@ -47,12 +47,13 @@ pub enum Error {
     #[error("{}", render_diagnostics(.0))]
     Invalid(Vec<Diagnostic>),
     /// A file could not be read or written.
-    #[error("{path}: {message}")]
+    #[error("{path}: {source}")]
     Io {
-        /// The file.
+        /// The file (`<stdout>` for standard output).
         path: String,
-        /// The OS error.
-        message: String,
+        /// The OS error; its kind tells a closed pipe from a real failure.
+        #[source]
+        source: std::io::Error,
     },
     /// The database refused or failed a statement, or could not be reached.
     #[error("{0}")]
@@ -134,6 +135,18 @@ pub fn describe_pg_error(e: &postgres::Error) -> String {
             }
         }
     }
+}
+
+/// Reads column `name` of a row of `query` (named for the message): a
+/// missing column or an unexpected type is an error naming both, never a
+/// panic.
+pub fn column<'a, T: postgres::types::FromSql<'a>>(
+    row: &'a postgres::Row,
+    query: &str,
+    name: &str,
+) -> Result<T> {
+    row.try_get(name)
+        .map_err(|e| Error::Database(format!("query {query}: column {name}: {e}")))
 }
 
 /// Result alias.

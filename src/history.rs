@@ -3,9 +3,9 @@
 //! Created on the first apply. The history schema is always ignored by plans,
 //! so recording an apply never shows up as drift.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, column};
 use crate::model::quote_ident;
-use postgres::Client;
+use postgres::{Client, Row};
 use serde::Serialize;
 
 /// One recorded apply.
@@ -126,16 +126,16 @@ pub fn record(client: &mut Client, schema: &str, r: &Record<'_>) -> Result<i64> 
             &env!("CARGO_PKG_VERSION"),
         ],
     )?;
-    Ok(row.get(0))
+    column(&row, "history insert", "id")
 }
 
 /// Whether the history table exists.
 pub fn exists(client: &mut Client, schema: &str) -> Result<bool> {
     let row = client.query_one(
-        "SELECT to_regclass(format('%I.history', $1::text)) IS NOT NULL",
+        "SELECT to_regclass(format('%I.history', $1::text)) IS NOT NULL AS exists",
         &[&schema],
     )?;
-    Ok(row.get(0))
+    column(&row, "history exists", "exists")
 }
 
 /// All entries, newest first (none when the table does not exist).
@@ -145,7 +145,8 @@ pub fn list(client: &mut Client, schema: &str) -> Result<Vec<Entry>> {
     }
     let rows = client.query(
         &format!(
-            "SELECT id, to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), db_user, kind, outcome,
+            "SELECT id, to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS applied_at,
+                    db_user, kind, outcome,
                     schema_hash, schema_text, plan_sql, steps, duration_ms, fingerprint_before,
                     fingerprint_after, error
              FROM {} ORDER BY id DESC",
@@ -153,22 +154,24 @@ pub fn list(client: &mut Client, schema: &str) -> Result<Vec<Entry>> {
         ),
         &[],
     )?;
-    Ok(rows
-        .iter()
-        .map(|r| Entry {
-            id: r.get(0),
-            applied_at: r.get(1),
-            db_user: r.get(2),
-            kind: r.get(3),
-            outcome: r.get(4),
-            schema_hash: r.get(5),
-            schema_text: r.get(6),
-            plan_sql: r.get(7),
-            steps: r.get(8),
-            duration_ms: r.get(9),
-            fingerprint_before: r.get(10),
-            fingerprint_after: r.get(11),
-            error: r.get(12),
-        })
-        .collect())
+    rows.iter().map(entry).collect()
+}
+
+fn entry(r: &Row) -> Result<Entry> {
+    const QUERY: &str = "history";
+    Ok(Entry {
+        id: column(r, QUERY, "id")?,
+        applied_at: column(r, QUERY, "applied_at")?,
+        db_user: column(r, QUERY, "db_user")?,
+        kind: column(r, QUERY, "kind")?,
+        outcome: column(r, QUERY, "outcome")?,
+        schema_hash: column(r, QUERY, "schema_hash")?,
+        schema_text: column(r, QUERY, "schema_text")?,
+        plan_sql: column(r, QUERY, "plan_sql")?,
+        steps: column(r, QUERY, "steps")?,
+        duration_ms: column(r, QUERY, "duration_ms")?,
+        fingerprint_before: column(r, QUERY, "fingerprint_before")?,
+        fingerprint_after: column(r, QUERY, "fingerprint_after")?,
+        error: column(r, QUERY, "error")?,
+    })
 }

@@ -7,8 +7,9 @@
 //! that hold granted locks on the relations the failed statement works on,
 //! which are the sessions `pg_blocking_pids()` named while we waited.
 
+use crate::error::{Result, column};
 use crate::model::{QualifiedName, quote_literal};
-use postgres::Client;
+use postgres::{Client, Row};
 
 /// A session holding a lock.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,10 +57,11 @@ pub fn holders(
 
 fn query(client: &mut Client, filter: &str, param: &[String]) -> Vec<Holder> {
     let sql = format!(
-        "SELECT format('%I.%I', cn.nspname, c.relname), a.pid, coalesce(a.application_name, ''), \
-                coalesce(a.state, ''), \
-                coalesce(extract(epoch FROM now() - coalesce(a.xact_start, a.query_start))::float8, 0), \
-                l.mode \
+        "SELECT format('%I.%I', cn.nspname, c.relname) AS relation, a.pid AS pid, \
+                coalesce(a.application_name, '') AS application, coalesce(a.state, '') AS state, \
+                coalesce(extract(epoch FROM now() - coalesce(a.xact_start, a.query_start))::float8, 0) \
+                    AS seconds, \
+                l.mode AS mode \
          FROM pg_catalog.pg_locks l \
          JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid \
          JOIN pg_catalog.pg_class c ON c.oid = l.relation \
@@ -69,19 +71,26 @@ fn query(client: &mut Client, filter: &str, param: &[String]) -> Vec<Holder> {
            AND {filter} \
          ORDER BY 5 DESC, 2 LIMIT 10"
     );
+    // Best effort, for a message: what cannot be read names no one.
     let Ok(rows) = client.query(&sql, &[&param]) else {
         return Vec::new();
     };
     rows.iter()
-        .map(|r| Holder {
-            relation: r.get(0),
-            pid: r.get(1),
-            application: r.get(2),
-            state: r.get(3),
-            seconds: r.get(4),
-            mode: r.get(5),
-        })
-        .collect()
+        .map(holder)
+        .collect::<Result<Vec<_>>>()
+        .unwrap_or_default()
+}
+
+fn holder(r: &Row) -> Result<Holder> {
+    const QUERY: &str = "lock holders";
+    Ok(Holder {
+        relation: column(r, QUERY, "relation")?,
+        pid: column(r, QUERY, "pid")?,
+        application: column(r, QUERY, "application")?,
+        state: column(r, QUERY, "state")?,
+        seconds: column(r, QUERY, "seconds")?,
+        mode: column(r, QUERY, "mode")?,
+    })
 }
 
 /// "public.users is locked by pid 42 (application psql, idle in

@@ -10,7 +10,9 @@ fn main() -> ExitCode {
     match result {
         Ok(status) => ExitCode::from(status.code()),
         // A closed pipe (`reconcile plan | head`) is not an error.
-        Err(reconcile::error::Error::Io { message, .. }) if message.contains("Broken pipe") => {
+        Err(reconcile::error::Error::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::BrokenPipe =>
+        {
             ExitCode::SUCCESS
         }
         Err(e) => {

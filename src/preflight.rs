@@ -7,7 +7,7 @@
 //! batch, so an expression from `schema.yaml` cannot carry a second
 //! statement; identifiers are quoted with the model's helpers.
 
-use crate::error::{Error, Result, describe_pg_error};
+use crate::error::{Error, Result, column, describe_pg_error};
 use crate::model::quote_ident;
 use crate::plan::Plan;
 use crate::plan::precondition::{Condition, Precondition};
@@ -128,12 +128,12 @@ pub fn run(client: &mut Client, plan: &Plan) -> Result<Report> {
                 )));
             }
         };
-        let count: i64 = row.get(0);
+        let count: i64 = column(&row, "preflight", "count")?;
         if count == 0 {
             continue;
         }
-        let examples: Vec<String> = row.get(1);
-        let rows: i64 = row.get(2);
+        let examples: Vec<String> = column(&row, "preflight", "examples")?;
+        let rows: i64 = column(&row, "preflight", "rows")?;
         out.violations.push(Violation {
             step: step.to_string(),
             message: message(p, count, rows, &examples),
@@ -204,7 +204,7 @@ fn message(p: &Precondition, count: i64, rows: i64, examples: &[String]) -> Stri
     }
 }
 
-/// `SELECT count, examples[], rows` for one precondition.
+/// `SELECT count, examples[], rows` for one precondition, so named.
 fn query_sql(p: &Precondition) -> String {
     let table = p.table.sql();
     let key = if p.key.is_empty() {
@@ -218,8 +218,9 @@ fn query_sql(p: &Precondition) -> String {
     // No alias on the table: a check may name it (`t.col`).
     let rows_where = |cond: &str| {
         format!(
-            "SELECT (SELECT count(*) FROM {table} WHERE {cond}), \
-             ARRAY(SELECT {key} FROM {table} WHERE {cond} LIMIT {EXAMPLES}), 0::bigint"
+            "SELECT (SELECT count(*) FROM {table} WHERE {cond}) AS count, \
+             ARRAY(SELECT {key} FROM {table} WHERE {cond} LIMIT {EXAMPLES}) AS examples, \
+             0::bigint AS rows"
         )
     };
     match &p.condition {
@@ -277,8 +278,8 @@ fn unique_sql(table: &str, keys: &[String], predicate: Option<&str>) -> String {
         filters.join(" AND ")
     );
     format!(
-        "WITH d AS ({dups}) SELECT (SELECT count(*) FROM d), \
-         ARRAY(SELECT k || ' (' || n || ' rows)' FROM d ORDER BY n DESC, k LIMIT {EXAMPLES}), \
-         (SELECT coalesce(sum(n), 0)::bigint FROM d)"
+        "WITH d AS ({dups}) SELECT (SELECT count(*) FROM d) AS count, \
+         ARRAY(SELECT k || ' (' || n || ' rows)' FROM d ORDER BY n DESC, k LIMIT {EXAMPLES}) AS examples, \
+         (SELECT coalesce(sum(n), 0)::bigint FROM d) AS rows"
     )
 }

@@ -135,6 +135,32 @@ fn plan_without_database_prints_full_ddl() {
 }
 
 #[test]
+fn a_closed_stdout_is_not_an_error() {
+    // `reconcile plan | head`: the reader is gone before anything is written.
+    let dir = workdir(&[("schema.yaml", SMALL)]);
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_reconcile"))
+        .arg("plan")
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .stdout(writer)
+        .output()
+        .expect("run reconcile");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
 fn plan_check_exit_codes_against_a_database() {
     let db = TestDb::new();
     let dir = workdir(&[("schema.yaml", SMALL)]);

@@ -1,7 +1,9 @@
 //! Faults and concurrency against the real database: the apply's backend is
 //! terminated at each step of a multi-step plan in turn, and several applies
 //! run at once. Afterwards the database is exactly as before (the
-//! transactional part) and a rerun converges.
+//! transactional part) and a rerun converges. Introspection's extra
+//! connections: a failed catalog query is never run twice, a worker that
+//! cannot connect hands its queries back.
 
 mod common;
 
@@ -243,4 +245,105 @@ fn eight_applies_at_once_serialise_and_converge() {
     );
     let failed = db.query_i64("SELECT count(*) FROM reconcile.history WHERE outcome <> 'success'");
     assert_eq!(failed, 0, "no apply failed half-way");
+}
+
+/// Introspection's extra connections: a catalog query that fails on one of
+/// them is not run again on the main connection. `columns.sql` (a worker's
+/// query) reads `pg_attrdef`; with that catalog locked, the worker's lock
+/// timeout is the result, and the main connection never waited for it.
+#[test]
+fn a_catalog_query_failing_on_a_worker_is_not_run_again() {
+    use reconcile::error::Error;
+    use std::collections::BTreeSet;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let db = TestDb::new();
+    db.execute("CREATE TABLE t (id int PRIMARY KEY, a text DEFAULT 'x')");
+    let (desired, ignore) = load("schemas:\n  public: {}\n", None);
+    // Every connection but the workers' is made before the lock is taken.
+    let mut client = db.client();
+    client.batch_execute("SET lock_timeout = '500ms'").unwrap();
+    let main_pid: i32 = client
+        .query_one("SELECT pg_backend_pid()", &[])
+        .unwrap()
+        .get(0);
+    let mut watch = db.client();
+    let mut locker = db.client();
+    let mut lock = locker.transaction().unwrap();
+    lock.batch_execute("LOCK TABLE pg_catalog.pg_attrdef IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let done = AtomicBool::new(false);
+    let (result, waiters) = std::thread::scope(|s| {
+        let watcher = s.spawn(|| {
+            let mut seen = BTreeSet::new();
+            while !done.load(Ordering::SeqCst) {
+                let rows = watch
+                    .query(
+                        "SELECT pid FROM pg_catalog.pg_locks
+                         WHERE NOT granted AND relation = 'pg_catalog.pg_attrdef'::regclass
+                           AND database = (SELECT oid FROM pg_catalog.pg_database
+                                           WHERE datname = current_database())",
+                        &[],
+                    )
+                    .unwrap();
+                seen.extend(rows.iter().map(|r| r.get::<_, i32>(0)));
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            seen
+        });
+        let result = reconcile::introspect::introspect_with(
+            &mut client,
+            Some(&db.url),
+            &desired.schema.schemas,
+            &ignore,
+        );
+        done.store(true, Ordering::SeqCst);
+        (result, watcher.join().unwrap())
+    });
+    lock.rollback().unwrap();
+    assert!(
+        matches!(result, Err(Error::LockNotObtained(_))),
+        "a worker's lock timeout stays a lock timeout: {result:?}"
+    );
+    assert!(!waiters.is_empty(), "a worker waited for pg_attrdef");
+    assert!(
+        !waiters.contains(&main_pid),
+        "the main connection ran the worker's query again: waiters {waiters:?}, main {main_pid}"
+    );
+}
+
+/// A worker that cannot connect hands its share back: the main connection
+/// runs those queries, and the result is what one connection reads.
+#[test]
+fn workers_that_cannot_connect_leave_their_queries_to_the_main_connection() {
+    let db = TestDb::new();
+    db.execute(
+        "CREATE TABLE t (id int PRIMARY KEY, a text DEFAULT 'x' CHECK (a <> ''));
+         CREATE INDEX t_a_idx ON t (a);
+         CREATE TABLE u (id int PRIMARY KEY, t_id int REFERENCES t (id));
+         CREATE VIEW v AS SELECT a FROM t;",
+    );
+    let (desired, ignore) = load("schemas:\n  public: {}\n", None);
+    let alone =
+        reconcile::introspect::introspect(&mut db.client(), &desired.schema.schemas, &ignore)
+            .expect("introspect on one connection");
+    // Nothing listens on port 1: the workers' connections are refused.
+    let handed_back = reconcile::introspect::introspect_with(
+        &mut db.client(),
+        Some("postgres://postgres@127.0.0.1:1/nowhere"),
+        &desired.schema.schemas,
+        &ignore,
+    )
+    .expect("the workers' queries run on the main connection");
+    assert_eq!(alone.schema, handed_back.schema);
+    assert_eq!(alone.graph, handed_back.graph);
+    assert!(
+        alone
+            .schema
+            .tables
+            .values()
+            .any(|t| !t.columns.is_empty() && !t.indexes.is_empty()),
+        "columns and indexes (the workers' queries) were read: {:?}",
+        alone.schema
+    );
 }

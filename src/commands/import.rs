@@ -67,7 +67,7 @@ pub(super) fn run(
         Some(path) => {
             std::fs::write(path, &yaml).map_err(|e| Error::Io {
                 path: path.clone(),
-                message: e.to_string(),
+                source: e,
             })?;
             let _ = writeln!(
                 err,

@@ -255,7 +255,7 @@ pub(crate) fn render(plan: &Plan, format: Format) -> String {
 fn write_out(out: &mut dyn Write, text: &str) -> Result<()> {
     out.write_all(text.as_bytes()).map_err(|e| Error::Io {
         path: "<stdout>".to_string(),
-        message: e.to_string(),
+        source: e,
     })
 }
 

@@ -36,7 +36,7 @@ pub(super) fn run(
     if let Some(path) = &args.out {
         std::fs::write(path, &text).map_err(|e| Error::Io {
             path: path.clone(),
-            message: e.to_string(),
+            source: e,
         })?;
         let _ = writeln!(err, "plan written to {path}");
     }

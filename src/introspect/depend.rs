@@ -2,7 +2,7 @@
 //! oids the other queries read (managed objects), the rest named by
 //! `identify.sql` (unmanaged ones).
 
-use super::Row;
+use super::CatalogRow;
 use crate::error::Result;
 use crate::graph::{Graph, Kind, Node, ObjectId};
 use postgres::Transaction;
@@ -62,11 +62,15 @@ pub(super) struct Dependency {
 }
 
 impl Dependency {
-    pub(super) fn read(row: &Row) -> Result<Dependency> {
+    pub(super) fn read(row: &CatalogRow) -> Result<Dependency> {
         Ok(Dependency {
-            auto: row.get::<_, String>(0) == "a",
-            from: (row.get(1), row.get(2), row.get(3)),
-            to: (row.get(4), row.get(5), row.get(6)),
+            auto: row.col::<String>("deptype")? == "a",
+            from: (row.col("classid")?, row.col("objid")?, row.col("objsubid")?),
+            to: (
+                row.col("refclassid")?,
+                row.col("refobjid")?,
+                row.col("refobjsubid")?,
+            ),
         })
     }
 }
@@ -94,8 +98,12 @@ pub(super) fn resolve(
             &[&classes, &objects, &subs],
         )?;
         for row in rows {
-            let address: Address = (row.get(0), row.get(1), row.get(2));
-            if let Some(id) = identity(&row) {
+            let row = CatalogRow {
+                query: "identify",
+                row,
+            };
+            let address: Address = (row.col("classid")?, row.col("objid")?, row.col("objsubid")?);
+            if let Some(id) = identity(&row)? {
                 names.unmanaged(address, id);
             }
         }
@@ -115,18 +123,20 @@ pub(super) fn resolve(
     Ok(graph)
 }
 
-/// The identity in a row of `identify.sql`: kind, schema, parent, parent's
-/// kind, name, arguments, partition (from column 3 on).
-fn identity(row: &Row) -> Option<ObjectId> {
-    let kind: Option<String> = row.get(3);
-    let schema: Option<String> = row.get(4);
-    let parent: Option<String> = row.get(5);
-    let parent_kind: Option<String> = row.get(6);
-    let name: Option<String> = row.get(7);
-    let args: Option<String> = row.get(8);
-    let partition: Option<bool> = row.get(9);
-    let kind = Kind::from_catalog(&kind?);
-    let name = name?;
+/// The identity in a row of `identify.sql` (kind, schema, parent, parent's
+/// kind, name, arguments, partition); `None` when it has no kind or name.
+fn identity(row: &CatalogRow) -> Result<Option<ObjectId>> {
+    let kind: Option<String> = row.col("kind")?;
+    let schema: Option<String> = row.col("schema")?;
+    let parent: Option<String> = row.col("parent")?;
+    let parent_kind: Option<String> = row.col("parent_kind")?;
+    let name: Option<String> = row.col("name")?;
+    let args: Option<String> = row.col("args")?;
+    let partition: Option<bool> = row.col("is_partition")?;
+    let (Some(kind), Some(name)) = (kind, name) else {
+        return Ok(None);
+    };
+    let kind = Kind::from_catalog(&kind);
     let parent = parent.map(|p| {
         let kind = match parent_kind.as_deref() {
             Some("domain") => Kind::Domain,
@@ -141,11 +151,11 @@ fn identity(row: &Row) -> Option<ObjectId> {
             args: None,
         })
     });
-    Some(ObjectId {
+    Ok(Some(ObjectId {
         kind,
         schema,
         name,
         parent,
         args,
-    })
+    }))
 }

@@ -17,6 +17,7 @@ use crate::model::{
 };
 use crate::sql::normalize;
 use crate::sql::types::canonical_type;
+use postgres::types::FromSql;
 use postgres::{Client, Row, Transaction};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -62,6 +63,26 @@ pub const CATALOG_QUERIES: &[(&str, &str, bool)] = &[
         true,
     ),
 ];
+
+/// Reads column `name` of a row of the catalog query `query`: a missing
+/// column or an unexpected type is an error naming both, never a panic.
+fn col<'a, T: FromSql<'a>>(row: &'a Row, query: &str, name: &str) -> Result<T> {
+    row.try_get(name)
+        .map_err(|e| Error::Database(format!("catalog query {query}: column {name}: {e}")))
+}
+
+/// A row of the catalog query `query` (a name in [`CATALOG_QUERIES`] or
+/// `identify`), read by column name.
+struct CatalogRow {
+    query: &'static str,
+    row: Row,
+}
+
+impl CatalogRow {
+    fn col<'a, T: FromSql<'a>>(&'a self, name: &str) -> Result<T> {
+        col(&self.row, self.query, name)
+    }
+}
 
 /// Opens a connection (see [`crate::connect`]).
 pub fn connect(url: &str) -> Result<Client> {
@@ -186,12 +207,11 @@ fn all_queries() -> Vec<usize> {
     (0..CATALOG_QUERIES.len()).collect()
 }
 
+/// Rows of catalog queries, by query number (in [`CATALOG_QUERIES`]).
+type Fetched = Vec<(usize, Vec<Row>)>;
+
 /// Runs the catalog queries numbered `which`; returns rows by query number.
-fn fetch(
-    tx: &mut Transaction<'_>,
-    schemas: &[String],
-    which: &[usize],
-) -> Result<Vec<(usize, Vec<Row>)>> {
+fn fetch(tx: &mut Transaction<'_>, schemas: &[String], which: &[usize]) -> Result<Fetched> {
     let mut out = Vec::with_capacity(which.len());
     for &i in which {
         let (_, sql, takes_schemas) = CATALOG_QUERIES[i];
@@ -207,38 +227,40 @@ fn fetch(
 
 /// The costliest queries (columns; constraints and indexes) go to two extra
 /// connections importing this transaction's snapshot; the rest run here.
-fn fetch_concurrently(
-    tx: &mut Transaction<'_>,
-    url: &str,
-    schemas: &[String],
-) -> Result<Vec<(usize, Vec<Row>)>> {
+///
+/// Only a worker that could not start (connect, or import the snapshot)
+/// hands its share back to this connection: a catalog query that failed is
+/// never run a second time, its error is the result (a lock timeout stays
+/// [`Error::LockNotObtained`]), and so is a worker that panicked.
+fn fetch_concurrently(tx: &mut Transaction<'_>, url: &str, schemas: &[String]) -> Result<Fetched> {
     let row = tx.query_one(
-        "SELECT pg_export_snapshot(), current_setting('lock_timeout')",
+        "SELECT pg_export_snapshot() AS snapshot, current_setting('lock_timeout') AS lock_timeout",
         &[],
     )?;
-    let (snapshot, lock_timeout): (String, String) = (row.get(0), row.get(1));
+    let (snapshot, lock_timeout): (String, String) = (
+        col(&row, "snapshot", "snapshot")?,
+        col(&row, "snapshot", "lock_timeout")?,
+    );
     let groups: [&[usize]; 2] = [&[5], &[6, 7, 9]];
     let (main_rows, worker_rows) = std::thread::scope(|scope| {
         let workers: Vec<_> = groups
             .iter()
             .map(|group| {
-                let (snapshot, lock_timeout) = (snapshot.clone(), lock_timeout.clone());
-                scope.spawn(move || -> Result<Vec<(usize, Vec<Row>)>> {
-                    let mut client = connect(url)?;
-                    let mut wtx = client
-                        .build_transaction()
-                        .isolation_level(postgres::IsolationLevel::RepeatableRead)
-                        .read_only(true)
-                        .start()?;
-                    // Importing the snapshot must come before any query.
-                    wtx.batch_execute(&format!(
-                        "SET TRANSACTION SNAPSHOT {}; SET LOCAL search_path TO pg_catalog; SET LOCAL lock_timeout TO {}",
-                        crate::model::quote_literal(&snapshot),
-                        crate::model::quote_literal(&lock_timeout)
-                    ))?;
+                let (snapshot, lock_timeout) = (snapshot.as_str(), lock_timeout.as_str());
+                scope.spawn(move || -> Result<Option<Fetched>> {
+                    // `None`: this worker could not start; its share runs on
+                    // the main connection.
+                    let Ok(mut client) = connect(url) else {
+                        return Ok(None);
+                    };
+                    let Ok(mut wtx) = start_worker(&mut client, snapshot, lock_timeout) else {
+                        return Ok(None);
+                    };
                     let rows = fetch(&mut wtx, schemas, group)?;
-                    wtx.rollback()?;
-                    Ok(rows)
+                    // The rows are read; ending the read-only transaction
+                    // cannot change them, and the connection closes next.
+                    let _ = wtx.rollback();
+                    Ok(Some(rows))
                 })
             })
             .collect();
@@ -253,12 +275,43 @@ fn fetch_concurrently(
     let mut rows = main_rows?;
     for (w, group) in worker_rows.into_iter().zip(groups) {
         match w {
-            Ok(Ok(r)) => rows.extend(r),
-            // A worker that could not connect or failed: run its share here.
-            _ => rows.extend(fetch(tx, schemas, group)?),
+            Ok(Ok(Some(r))) => rows.extend(r),
+            Ok(Ok(None)) => rows.extend(fetch(tx, schemas, group)?),
+            Ok(Err(e)) => return Err(e),
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .copied()
+                    .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+                    .unwrap_or("no message");
+                return Err(Error::Database(format!(
+                    "a catalog query worker panicked ({what})"
+                )));
+            }
         }
     }
     Ok(rows)
+}
+
+/// Starts a worker's transaction on `client`: read only, in the snapshot
+/// `snapshot` and with the main connection's `lock_timeout`.
+fn start_worker<'c>(
+    client: &'c mut Client,
+    snapshot: &str,
+    lock_timeout: &str,
+) -> std::result::Result<Transaction<'c>, postgres::Error> {
+    let mut wtx = client
+        .build_transaction()
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()?;
+    // Importing the snapshot must come before any query.
+    wtx.batch_execute(&format!(
+        "SET TRANSACTION SNAPSHOT {}; SET LOCAL search_path TO pg_catalog; SET LOCAL lock_timeout TO {}",
+        crate::model::quote_literal(snapshot),
+        crate::model::quote_literal(lock_timeout)
+    ))?;
+    Ok(wtx)
 }
 
 /// What [`build`] gives: the model, the dependency rows, the names of the
@@ -286,9 +339,10 @@ fn build(
     managed: &BTreeSet<String>,
     ignore: &IgnoreRules,
 ) -> Result<Built> {
-    let mut rows: Vec<Vec<Row>> = (0..CATALOG_QUERIES.len()).map(|_| Vec::new()).collect();
+    let mut rows: Vec<Vec<CatalogRow>> = (0..CATALOG_QUERIES.len()).map(|_| Vec::new()).collect();
     for (i, r) in fetched {
-        rows[i] = r;
+        let query = CATALOG_QUERIES[i].0;
+        rows[i] = r.into_iter().map(|row| CatalogRow { query, row }).collect();
     }
     let mut rows = rows.into_iter();
     let mut next = move || rows.next().unwrap_or_default();
@@ -296,21 +350,21 @@ fn build(
     let mut names = Names::default();
     let mut extra: Vec<(Node, Node, bool)> = Vec::new();
     for row in next() {
-        let name: String = row.get(0);
+        let name: String = row.col("name")?;
         if managed.contains(&name) {
-            names.managed((PG_NAMESPACE, row.get(1), 0), ObjectId::schema(&name));
+            names.managed((PG_NAMESPACE, row.col("oid")?, 0), ObjectId::schema(&name));
         }
         cat.existing_schemas.insert(name);
     }
     cat.schema.schemas = managed.clone();
 
     for row in next() {
-        let name: String = row.get(0);
+        let name: String = row.col("name")?;
         if name == "plpgsql" {
             continue;
         }
         names.managed(
-            (PG_EXTENSION, row.get(3), 0),
+            (PG_EXTENSION, row.col("oid")?, 0),
             ObjectId {
                 kind: Kind::Extension,
                 schema: None,
@@ -323,25 +377,25 @@ fn build(
             name.clone(),
             Extension {
                 name,
-                schema: row.get(1),
-                version: row.get(2),
+                schema: row.col("schema")?,
+                version: row.col("version")?,
             },
         );
     }
     for row in next() {
-        let qn = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
+        let qn = QualifiedName::new(row.col::<String>("schema")?, row.col::<String>("name")?);
         if ignore.type_(&qn).is_some() {
             continue;
         }
         let id = ObjectId::relation(Kind::Enum, &qn);
-        names.managed((PG_TYPE, row.get(4), 0), id.clone());
-        names.managed((PG_TYPE, row.get(5), 0), id);
+        names.managed((PG_TYPE, row.col("oid")?, 0), id.clone());
+        names.managed((PG_TYPE, row.col("array_oid")?, 0), id);
         cat.schema.enums.insert(
             qn.clone(),
             Enum {
                 name: qn,
-                values: row.get(2),
-                comment: row.get(3),
+                values: row.col("labels")?,
+                comment: row.col("comment")?,
             },
         );
     }
@@ -351,11 +405,11 @@ fn build(
     // Ignored sequences owned by a column: they go when the column goes.
     let mut ignored_owned: Vec<(QualifiedName, SequenceOwner)> = Vec::new();
     for row in next() {
-        let qn = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
+        let qn = QualifiedName::new(row.col::<String>("schema")?, row.col::<String>("name")?);
         let owned_by = match (
-            row.get::<_, Option<String>>(10),
-            row.get::<_, Option<String>>(11),
-            row.get::<_, Option<String>>(12),
+            row.col::<Option<String>>("owner_schema")?,
+            row.col::<Option<String>>("owner_table")?,
+            row.col::<Option<String>>("owner_column")?,
         ) {
             (Some(s), Some(t), Some(column)) => Some(SequenceOwner {
                 table: QualifiedName::new(s, t),
@@ -369,36 +423,36 @@ fn build(
             }
             continue;
         }
-        sequence_oids.insert(qn.clone(), row.get(13));
+        sequence_oids.insert(qn.clone(), row.col("oid")?);
         sequences.insert(
             qn.clone(),
             Sequence {
                 name: qn,
                 options: SequenceOptions {
-                    data_type: row.get(2),
-                    start: row.get(3),
-                    increment: row.get(4),
-                    min_value: row.get(5),
-                    max_value: row.get(6),
-                    cache: row.get(7),
-                    cycle: row.get(8),
+                    data_type: row.col("data_type")?,
+                    start: row.col("start")?,
+                    increment: row.col("increment")?,
+                    min_value: row.col("min_value")?,
+                    max_value: row.col("max_value")?,
+                    cache: row.col("cache")?,
+                    cycle: row.col("cycle")?,
                 },
                 owned_by,
-                comment: row.get(9),
+                comment: row.col("comment")?,
             },
         );
     }
     let mut by_oid: BTreeMap<i64, QualifiedName> = BTreeMap::new();
     for row in next() {
-        let qn = QualifiedName::new(row.get::<_, String>(1), row.get::<_, String>(2));
+        let qn = QualifiedName::new(row.col::<String>("schema")?, row.col::<String>("name")?);
         if ignore.table(&qn).is_some() {
             if ignore.is_migration_table(&qn) {
                 cat.migration_tables.push(qn);
             }
             continue;
         }
-        let relkind: String = row.get(5);
-        let partition: bool = row.get(6);
+        let relkind: String = row.col("relkind")?;
+        let partition: bool = row.col("is_partition")?;
         if partition || relkind == "f" {
             // Not managed (yet): listed, and kept from being dropped.
             extra.push((
@@ -412,9 +466,10 @@ fn build(
             continue;
         }
         let id = ObjectId::relation(Kind::Table, &qn);
-        names.managed((PG_CLASS, row.get(0), 0), id.clone());
-        names.managed((PG_TYPE, row.get(4), 0), id);
-        by_oid.insert(row.get(0), qn.clone());
+        let oid: i64 = row.col("oid")?;
+        names.managed((PG_CLASS, oid, 0), id.clone());
+        names.managed((PG_TYPE, row.col("type_oid")?, 0), id);
+        by_oid.insert(oid, qn.clone());
         cat.schema.tables.insert(
             qn.clone(),
             Table {
@@ -422,19 +477,20 @@ fn build(
                 columns: Vec::new(),
                 constraints: BTreeMap::new(),
                 indexes: BTreeMap::new(),
-                comment: row.get(3),
+                comment: row.col("comment")?,
                 renamed_from: None,
             },
         );
     }
     for row in next() {
-        let Some(qn) = by_oid.get(&row.get::<_, i64>(0)) else {
+        let table_oid: i64 = row.col("table_oid")?;
+        let Some(qn) = by_oid.get(&table_oid) else {
             continue;
         };
-        let name: String = row.get(1);
+        let name: String = row.col("name")?;
         let table_id = ObjectId::relation(Kind::Table, qn);
         let column_id = ObjectId::child(Kind::Column, table_id.clone(), &name);
-        let address = (PG_CLASS, row.get::<_, i64>(0), row.get::<_, i32>(17));
+        let address = (PG_CLASS, table_oid, row.col::<i32>("attnum")?);
         if ignore.column(qn, &name).is_some() {
             // Dropping the managed table would take the ignored column with it.
             names.unmanaged(address, column_id.clone());
@@ -442,22 +498,22 @@ fn build(
             continue;
         }
         names.managed(address, column_id.clone());
-        if let Some(default_oid) = row.get::<_, Option<i64>>(18) {
+        if let Some(default_oid) = row.col::<Option<i64>>("default_oid")? {
             names.managed((PG_ATTRDEF, default_oid, 0), column_id);
         }
-        let mut ty = catalog_type(&row.get::<_, String>(2))?;
-        let default_text: Option<String> = row.get(4);
-        let identity = match row.get::<_, String>(5).as_str() {
+        let mut ty = catalog_type(&row.col::<String>("type")?)?;
+        let default_text: Option<String> = row.col("default_expr")?;
+        let identity = match row.col::<String>("identity")?.as_str() {
             "a" => Some(Identity::Always),
             "d" => Some(Identity::ByDefault),
             _ => None,
         };
-        let is_generated = row.get::<_, String>(6) == "s";
+        let is_generated = row.col::<String>("generated")? == "s";
         // nextval() of a sequence the column owns is a `serial` when the
         // sequence is exactly what `serial` creates (name, type, options);
         // otherwise the sequence stays a sequence of its own, `OWNED BY`
         // the column, so that import keeps all of it.
-        let sequence: Option<String> = row.get(10);
+        let sequence: Option<String> = row.col("sequence")?;
         let serial_sequence = sequence
             .as_ref()
             .map(|s| QualifiedName::new(&qn.schema, s))
@@ -467,19 +523,22 @@ fn build(
                         seq.comment.is_none() && seq.options == SequenceOptions::defaults(&ty.sql)
                     })
             });
-        let is_serial = row.get::<_, bool>(9) && serial_sequence.is_some();
+        let is_serial = row.col::<bool>("is_serial")? && serial_sequence.is_some();
         if is_serial && let Some(s) = &serial_sequence {
             sequences.remove(s);
         }
-        let identity_options = identity.map(|_| SequenceOptions {
-            data_type: ty.sql.clone(),
-            start: row.get::<_, Option<i64>>(11).unwrap_or(1),
-            increment: row.get::<_, Option<i64>>(12).unwrap_or(1),
-            min_value: row.get::<_, Option<i64>>(13).unwrap_or(1),
-            max_value: row.get::<_, Option<i64>>(14).unwrap_or(i64::MAX),
-            cache: row.get::<_, Option<i64>>(15).unwrap_or(1),
-            cycle: row.get::<_, Option<bool>>(16).unwrap_or(false),
-        });
+        let identity_options = match identity {
+            Some(_) => Some(SequenceOptions {
+                data_type: ty.sql.clone(),
+                start: row.col::<Option<i64>>("identity_start")?.unwrap_or(1),
+                increment: row.col::<Option<i64>>("identity_increment")?.unwrap_or(1),
+                min_value: row.col::<Option<i64>>("identity_min")?.unwrap_or(1),
+                max_value: row.col::<Option<i64>>("identity_max")?.unwrap_or(i64::MAX),
+                cache: row.col::<Option<i64>>("identity_cache")?.unwrap_or(1),
+                cycle: row.col::<Option<bool>>("identity_cycle")?.unwrap_or(false),
+            }),
+            None => None,
+        };
         let (mut default, mut generated) = (None, None);
         if is_serial {
             ty.serial = Some(match ty.sql.as_str() {
@@ -500,13 +559,13 @@ fn build(
                 sequence,
                 name,
                 ty,
-                not_null: row.get(3),
+                not_null: row.col("not_null")?,
                 default,
                 identity,
                 identity_options,
                 generated,
-                collation: row.get(7),
-                comment: row.get(8),
+                collation: row.col("collation")?,
+                comment: row.col("comment")?,
                 renamed_from: None,
             });
         }
@@ -564,13 +623,16 @@ fn build(
         }
     }
     for row in next() {
-        let table = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
-        let name: String = row.get(2);
-        let contype: String = row.get(3);
-        let columns: Vec<String> = row.get(4);
+        let table = QualifiedName::new(
+            row.col::<String>("schema")?,
+            row.col::<String>("table_name")?,
+        );
+        let name: String = row.col("name")?;
+        let contype: String = row.col("contype")?;
+        let columns: Vec<String> = row.col("columns")?;
         let ref_table = match (
-            row.get::<_, Option<String>>(5),
-            row.get::<_, Option<String>>(6),
+            row.col::<Option<String>>("ref_schema")?,
+            row.col::<Option<String>>("ref_table")?,
         ) {
             (Some(s), Some(n)) => Some(QualifiedName::new(s, n)),
             _ => None,
@@ -581,7 +643,7 @@ fn build(
         }
         let table_id = ObjectId::relation(Kind::Table, &table);
         let constraint_id = ObjectId::child(Kind::Constraint, table_id.clone(), &name);
-        let address = (PG_CONSTRAINT, row.get::<_, i64>(14), 0);
+        let address = (PG_CONSTRAINT, row.col::<i64>("oid")?, 0);
         if contype == "x" {
             // Exclusion constraints are not managed yet: listed and protected.
             names.unmanaged(address, constraint_id.clone());
@@ -591,7 +653,7 @@ fn build(
         names.managed(address, constraint_id);
         if matches!(contype.as_str(), "p" | "u") {
             names.managed(
-                (PG_CLASS, row.get::<_, i64>(15), 0),
+                (PG_CLASS, row.col::<i64>("index_oid")?, 0),
                 ObjectId::new(Kind::Index, &table.schema, &name),
             );
         }
@@ -599,7 +661,7 @@ fn build(
             "p" => ConstraintKind::PrimaryKey { columns },
             "u" => ConstraintKind::Unique { columns },
             "c" => {
-                let text: String = row.get::<_, Option<String>>(12).unwrap_or_default();
+                let text: String = row.col::<Option<String>>("check_expr")?.unwrap_or_default();
                 ConstraintKind::Check {
                     expr: from_catalog_expr(&text, &table.schema, "a check constraint")?,
                 }
@@ -609,10 +671,11 @@ fn build(
                 ConstraintKind::ForeignKey(ForeignKey {
                     columns,
                     ref_table,
-                    ref_columns: row.get(7),
-                    on_delete: action(&row.get::<_, String>(8)),
-                    on_update: action(&row.get::<_, String>(9)),
-                    deferrable: match (row.get::<_, bool>(10), row.get::<_, bool>(11)) {
+                    ref_columns: row.col("ref_columns")?,
+                    on_delete: action(&row.col::<String>("on_delete")?),
+                    on_update: action(&row.col::<String>("on_update")?),
+                    deferrable: match (row.col::<bool>("deferrable")?, row.col::<bool>("deferred")?)
+                    {
                         (false, _) => Deferrable::No,
                         (true, false) => Deferrable::Deferrable,
                         (true, true) => Deferrable::InitiallyDeferred,
@@ -626,20 +689,20 @@ fn build(
                 Constraint {
                     name,
                     kind,
-                    validated: row.get(13),
+                    validated: row.col("validated")?,
                 },
             );
         }
     }
     for row in next() {
-        let Some(qn) = by_oid.get(&row.get::<_, i64>(0)).cloned() else {
+        let Some(qn) = by_oid.get(&row.col::<i64>("table_oid")?).cloned() else {
             continue;
         };
-        let name: String = row.get(1);
-        let key_count = usize::try_from(row.get::<_, i32>(4)).unwrap_or(0);
-        let attnums: Vec<i16> = row.get(5);
-        let defs: Vec<Option<String>> = row.get(6);
-        let attnames: Vec<Option<String>> = row.get(7);
+        let name: String = row.col("name")?;
+        let key_count = usize::try_from(row.col::<i32>("key_count")?).unwrap_or(0);
+        let attnums: Vec<i16> = row.col("attnums")?;
+        let defs: Vec<Option<String>> = row.col("key_exprs")?;
+        let attnames: Vec<Option<String>> = row.col("attnames")?;
         let mut keys = Vec::new();
         let mut include = Vec::new();
         for (i, def) in defs.iter().enumerate() {
@@ -658,12 +721,12 @@ fn build(
                 include.push(c);
             }
         }
-        let predicate = match row.get::<_, Option<String>>(8) {
+        let predicate = match row.col::<Option<String>>("predicate")? {
             Some(text) => Some(from_catalog_expr(&text, &qn.schema, "an index predicate")?),
             None => None,
         };
         names.managed(
-            (PG_CLASS, row.get::<_, i64>(10), 0),
+            (PG_CLASS, row.col::<i64>("oid")?, 0),
             ObjectId::new(Kind::Index, &qn.schema, &name),
         );
         if let Some(t) = cat.schema.tables.get_mut(&qn) {
@@ -671,26 +734,26 @@ fn build(
                 name.clone(),
                 Index {
                     name,
-                    unique: row.get(3),
-                    method: row.get(2),
+                    unique: row.col("is_unique")?,
+                    method: row.col("method")?,
                     keys,
                     include,
                     predicate,
-                    valid: row.get(9),
+                    valid: row.col("valid")?,
                 },
             );
         }
     }
     for row in next() {
-        let qn = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
+        let qn = QualifiedName::new(row.col::<String>("schema")?, row.col::<String>("name")?);
         if ignore.view(&qn).is_some() {
             continue;
         }
-        let text: String = row.get(3);
+        let text: String = row.col("definition")?;
         // XMLTABLE and other syntax sqlparser does not know: keep the text.
         let query =
             normalize::query(&text, &qn.schema).unwrap_or_else(|_| normalize::unparsed(&text));
-        let materialized: bool = row.get(2);
+        let materialized: bool = row.col("materialized")?;
         let view_id = ObjectId::relation(
             if materialized {
                 Kind::MaterializedView
@@ -699,14 +762,14 @@ fn build(
             },
             &qn,
         );
-        let oid: i64 = row.get(5);
+        let oid: i64 = row.col("oid")?;
         names.managed((PG_CLASS, oid, 0), view_id.clone());
-        if let Some(rule) = row.get::<_, Option<i64>>(6) {
+        if let Some(rule) = row.col::<Option<i64>>("rule_oid")? {
             names.managed((PG_REWRITE, rule, 0), view_id.clone());
         }
-        names.managed((PG_TYPE, row.get(7), 0), view_id.clone());
-        let attnums: Vec<i32> = row.get(8);
-        let attnames: Vec<String> = row.get(9);
+        names.managed((PG_TYPE, row.col("type_oid")?, 0), view_id.clone());
+        let attnums: Vec<i32> = row.col("attnums")?;
+        let attnames: Vec<String> = row.col("attnames")?;
         for (num, name) in attnums.into_iter().zip(attnames) {
             names.managed(
                 (PG_CLASS, oid, num),
@@ -719,7 +782,7 @@ fn build(
                 name: qn,
                 query,
                 materialized,
-                comment: row.get(4),
+                comment: row.col("comment")?,
                 depends_on: BTreeSet::new(),
                 column_deps: BTreeSet::new(),
             },

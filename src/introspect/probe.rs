@@ -10,12 +10,13 @@
 //! Nothing here changes the database. Call it after the fingerprint was
 //! computed (the fingerprint is the database's, not the alignment's).
 
+use super::col;
 use crate::error::Result;
 use crate::model::{
     Column, ConstraintKind, IndexKey, QualifiedName, Schema, SqlExpr, Table, quote_ident,
 };
 use crate::sql::normalize;
-use postgres::{Client, Transaction};
+use postgres::{Client, Row, Transaction};
 use std::collections::BTreeMap;
 
 /// Makes every live definition PostgreSQL reads the same way as the desired
@@ -240,13 +241,23 @@ fn search_path(schema: &str, desired: &Schema) -> String {
 /// Probe results: object name → (position, text).
 type Results = BTreeMap<String, Vec<(i32, String)>>;
 
-fn read_results(tx: &mut Transaction<'_>) -> std::result::Result<Results, postgres::Error> {
+/// Runs `probe_results.sql`: a failure means a probe did not work out.
+fn query_results(tx: &mut Transaction<'_>) -> std::result::Result<Vec<Row>, postgres::Error> {
     tx.batch_execute("SET LOCAL search_path TO pg_catalog")?;
+    tx.query(include_str!("queries/probe_results.sql"), &[])
+}
+
+/// Reads the rows of `probe_results.sql` (a row that cannot be read is an
+/// error, not a failed probe).
+fn read_results(rows: &[Row]) -> Result<Results> {
+    const QUERY: &str = "probe_results";
     let mut out: Results = BTreeMap::new();
-    for row in tx.query(include_str!("queries/probe_results.sql"), &[])? {
-        let text: Option<String> = row.get(2);
+    for row in rows {
+        let text: Option<String> = col(row, QUERY, "text")?;
         if let Some(text) = text {
-            out.entry(row.get(0)).or_default().push((row.get(1), text));
+            out.entry(col(row, QUERY, "name")?)
+                .or_default()
+                .push((col(row, QUERY, "position")?, text));
         }
     }
     Ok(out)
@@ -257,10 +268,10 @@ fn probe_all_at_once(
     tx: &mut Transaction<'_>,
     desired: &Schema,
     probes: &[TableProbe],
-) -> Option<Results> {
+) -> Result<Option<Results>> {
     // Text sqlparser could not read goes alone, through `execute`.
     if probes.iter().flat_map(|p| &p.candidates).any(|c| !c.parsed) {
-        return None;
+        return Ok(None);
     }
     let mut batch = String::new();
     for probe in probes {
@@ -278,21 +289,30 @@ fn probe_all_at_once(
             }
         }
     }
-    tx.batch_execute(&batch).ok()?;
-    read_results(tx).ok()
+    if tx.batch_execute(&batch).is_err() {
+        return Ok(None);
+    }
+    match query_results(tx) {
+        Ok(rows) => read_results(&rows).map(Some),
+        Err(_) => Ok(None),
+    }
 }
 
 /// Creates each candidate on its own under a savepoint, so one that fails
 /// (a type or function that does not exist yet) does not stop the others.
 /// Each statement is sent alone (`execute`), whatever its text holds.
-fn probe_one_by_one(tx: &mut Transaction<'_>, desired: &Schema, probes: &[TableProbe]) -> Results {
+fn probe_one_by_one(
+    tx: &mut Transaction<'_>,
+    desired: &Schema,
+    probes: &[TableProbe],
+) -> Result<Results> {
     let mut out = Results::new();
     for probe in probes {
         for c in &probe.candidates {
             let Ok(mut sp) = tx.savepoint("reconcile_probe") else {
-                return out;
+                return Ok(out);
             };
-            let result = (|| -> std::result::Result<Results, postgres::Error> {
+            let result = (|| -> std::result::Result<Vec<Row>, postgres::Error> {
                 sp.batch_execute(&format!(
                     "SET LOCAL search_path TO {}",
                     search_path(&probe.name.schema, desired)
@@ -301,15 +321,15 @@ fn probe_one_by_one(tx: &mut Transaction<'_>, desired: &Schema, probes: &[TableP
                 if matches!(c.target, Target::Index(_)) {
                     sp.execute(&c.sql, &[])?;
                 }
-                read_results(&mut sp)
+                query_results(&mut sp)
             })();
             let _ = sp.rollback();
-            if let Ok(r) = result {
-                out.extend(r);
+            if let Ok(rows) = result {
+                out.extend(read_results(&rows)?);
             }
         }
     }
-    out
+    Ok(out)
 }
 
 /// The server's reading of `text`, canonical, when it parses.
@@ -402,12 +422,12 @@ pub fn align_table_expressions(
         return Ok(());
     }
     let mut tx = client.transaction()?;
-    let results = match probe_all_at_once(&mut tx, desired, &probes) {
+    let results = match probe_all_at_once(&mut tx, desired, &probes)? {
         Some(r) => r,
         None => {
             tx.rollback()?;
             tx = client.transaction()?;
-            probe_one_by_one(&mut tx, desired, &probes)
+            probe_one_by_one(&mut tx, desired, &probes)?
         }
     };
     tx.rollback()?;
@@ -437,7 +457,7 @@ pub fn align_view_queries(
     let mut tx = client.transaction()?;
     // All probes in one round trip; if any query fails to create, probe one by
     // one so the others still count.
-    let texts = match probe_views_at_once(&mut tx, desired, &candidates) {
+    let texts = match probe_views_at_once(&mut tx, desired, &candidates)? {
         Some(texts) => texts,
         None => {
             tx.rollback()?;
@@ -449,7 +469,7 @@ pub fn align_view_queries(
                     .get(qn)
                     .map(|v| v.query.sql.clone())
                     .unwrap_or_default();
-                texts.push(probe_view(&mut tx, &qn.schema, &sql));
+                texts.push(probe_view(&mut tx, &qn.schema, &sql)?);
             }
             texts
         }
@@ -477,14 +497,13 @@ fn probe_views_at_once(
     tx: &mut Transaction<'_>,
     desired: &Schema,
     candidates: &[QualifiedName],
-) -> Option<Vec<Option<String>>> {
+) -> Result<Option<Vec<Option<String>>>> {
     let mut batch = String::new();
     for (i, qn) in candidates.iter().enumerate() {
-        let view = desired.views.get(qn)?;
         // Text sqlparser could not read goes alone, through `execute`.
-        if !view.query.parsed() {
-            return None;
-        }
+        let Some(view) = desired.views.get(qn).filter(|v| v.query.parsed()) else {
+            return Ok(None);
+        };
         // The newline ends a trailing line comment in the user's query.
         batch.push_str(&format!(
             "SET LOCAL search_path TO {}, pg_catalog;\nCREATE TEMPORARY VIEW reconcile_probe_{i} AS {}\n;\n",
@@ -493,31 +512,36 @@ fn probe_views_at_once(
         ));
     }
     batch.push_str("SET LOCAL search_path TO pg_catalog;");
-    tx.batch_execute(&batch).ok()?;
-    let rows = tx
-        .query(
-            "SELECT c.relname::text, pg_get_viewdef(c.oid, true) FROM pg_catalog.pg_class c
-             WHERE c.relnamespace = pg_my_temp_schema() AND c.relname LIKE 'reconcile\\_probe\\_%'",
-            &[],
-        )
-        .ok()?;
+    if tx.batch_execute(&batch).is_err() {
+        return Ok(None);
+    }
+    let Ok(rows) = tx.query(
+        "SELECT c.relname::text AS name, pg_get_viewdef(c.oid, true) AS definition
+         FROM pg_catalog.pg_class c
+         WHERE c.relnamespace = pg_my_temp_schema() AND c.relname LIKE 'reconcile\\_probe\\_%'",
+        &[],
+    ) else {
+        return Ok(None);
+    };
     let mut texts = vec![None; candidates.len()];
-    for row in rows {
-        let name: String = row.get(0);
+    for row in &rows {
+        let name: String = col(row, "probe views", "name")?;
         if let Some(i) = name
             .strip_prefix("reconcile_probe_")
             .and_then(|n| n.parse::<usize>().ok())
             && i < texts.len()
         {
-            texts[i] = Some(row.get(1));
+            texts[i] = Some(col(row, "probe views", "definition")?);
         }
     }
-    Some(texts)
+    Ok(Some(texts))
 }
 
-fn probe_view(tx: &mut Transaction<'_>, schema: &str, query: &str) -> Option<String> {
-    let mut sp = tx.savepoint("reconcile_probe").ok()?;
-    let result = (|| -> std::result::Result<String, postgres::Error> {
+fn probe_view(tx: &mut Transaction<'_>, schema: &str, query: &str) -> Result<Option<String>> {
+    let Ok(mut sp) = tx.savepoint("reconcile_probe") else {
+        return Ok(None);
+    };
+    let result = (|| -> std::result::Result<Row, postgres::Error> {
         sp.batch_execute(&format!(
             "SET LOCAL search_path TO {}, pg_catalog",
             crate::model::quote_ident(schema)
@@ -528,12 +552,14 @@ fn probe_view(tx: &mut Transaction<'_>, schema: &str, query: &str) -> Option<Str
             &[],
         )?;
         sp.batch_execute("SET LOCAL search_path TO pg_catalog")?;
-        let row = sp.query_one(
-            "SELECT pg_get_viewdef('pg_temp.reconcile_probe'::regclass, true)",
+        sp.query_one(
+            "SELECT pg_get_viewdef('pg_temp.reconcile_probe'::regclass, true) AS definition",
             &[],
-        )?;
-        Ok(row.get(0))
+        )
     })();
     let _ = sp.rollback();
-    result.ok()
+    match result {
+        Ok(row) => col(&row, "probe view", "definition").map(Some),
+        Err(_) => Ok(None),
+    }
 }

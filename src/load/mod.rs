@@ -36,7 +36,7 @@ pub fn sha256_hex(text: &[u8]) -> String {
 pub fn read_file(path: &str) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| Error::Io {
         path: path.to_string(),
-        message: e.to_string(),
+        source: e,
     })
 }
 

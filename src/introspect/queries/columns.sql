@@ -5,19 +5,22 @@
 -- The owned sequence (serial: deptype 'a', identity: 'i') is looked up only
 -- for columns with a default or an identity; the pg_depend lookup names
 -- refclassid so it uses pg_depend_reference_index.
-SELECT a.attrelid::bigint, a.attname::text,
-       format_type(a.atttypid, a.atttypmod),
-       a.attnotnull,
-       pg_get_expr(d.adbin, d.adrelid),
-       a.attidentity::text,
-       a.attgenerated::text,
-       CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END,
-       col_description(a.attrelid, a.attnum),
+SELECT a.attrelid::bigint AS table_oid, a.attname::text AS name,
+       format_type(a.atttypid, a.atttypmod) AS type,
+       a.attnotnull AS not_null,
+       pg_get_expr(d.adbin, d.adrelid) AS default_expr,
+       a.attidentity::text AS identity,
+       a.attgenerated::text AS generated,
+       CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END AS collation,
+       col_description(a.attrelid, a.attnum) AS comment,
        d.adbin IS NOT NULL AND seq.oid IS NOT NULL
-           AND pg_get_expr(d.adbin, d.adrelid) = format('nextval(%L::regclass)', seq.oid::regclass::text),
-       CASE WHEN seq.relnamespace = c.relnamespace THEN seq.relname::text END,
-       ps.seqstart, ps.seqincrement, ps.seqmin, ps.seqmax, ps.seqcache, ps.seqcycle,
-       a.attnum::int, d.oid::bigint
+           AND pg_get_expr(d.adbin, d.adrelid) = format('nextval(%L::regclass)', seq.oid::regclass::text)
+           AS is_serial,
+       CASE WHEN seq.relnamespace = c.relnamespace THEN seq.relname::text END AS sequence,
+       ps.seqstart AS identity_start, ps.seqincrement AS identity_increment,
+       ps.seqmin AS identity_min, ps.seqmax AS identity_max, ps.seqcache AS identity_cache,
+       ps.seqcycle AS identity_cycle,
+       a.attnum::int AS attnum, d.oid::bigint AS default_oid
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

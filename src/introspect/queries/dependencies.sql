@@ -28,8 +28,9 @@ WITH managed AS (
   -- of that parent
   SELECT oid FROM pg_catalog.pg_constraint WHERE conparentid <> 0
 )
-SELECT d.deptype::text, d.classid::bigint, d.objid::bigint, d.objsubid,
-       d.refclassid::bigint, d.refobjid::bigint, d.refobjsubid
+SELECT d.deptype::text AS deptype, d.classid::bigint AS classid, d.objid::bigint AS objid,
+       d.objsubid AS objsubid, d.refclassid::bigint AS refclassid, d.refobjid::bigint AS refobjid,
+       d.refobjsubid AS refobjsubid
 FROM pg_catalog.pg_depend d
 JOIN targets r ON r.classid = d.refclassid AND r.objid = d.refobjid
 WHERE d.deptype IN ('n', 'a')

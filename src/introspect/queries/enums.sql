@@ -1,7 +1,8 @@
 -- Reads: pg_type, pg_enum, pg_namespace, pg_depend (extension members are skipped).
-SELECT n.nspname::text, t.typname::text,
-       array_agg(e.enumlabel::text ORDER BY e.enumsortorder),
-       obj_description(t.oid, 'pg_type'), t.oid::bigint, t.typarray::bigint
+SELECT n.nspname::text AS schema, t.typname::text AS name,
+       array_agg(e.enumlabel::text ORDER BY e.enumsortorder) AS labels,
+       obj_description(t.oid, 'pg_type') AS comment, t.oid::bigint AS oid,
+       t.typarray::bigint AS array_oid
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 JOIN pg_catalog.pg_enum e ON e.enumtypid = t.oid

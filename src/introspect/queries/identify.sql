@@ -11,20 +11,22 @@ WITH x (classid, objid, objsubid) AS (
   SELECT u.classid::oid, u.objid::oid, u.objsubid
   FROM unnest($1::bigint[], $2::bigint[], $3::int[]) AS u(classid, objid, objsubid)
 )
--- relations and their columns
-SELECT x.classid::bigint, x.objid::bigint, x.objsubid,
+-- relations and their columns (the column names of every branch come from
+-- this first one)
+SELECT x.classid::bigint AS classid, x.objid::bigint AS objid, x.objsubid AS objsubid,
        CASE WHEN x.objsubid <> 0 THEN 'column'
             WHEN c.relispartition THEN 'partition'
             ELSE CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view'
                    WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence' WHEN 'i' THEN 'index'
                    WHEN 'I' THEN 'index' WHEN 'f' THEN 'foreign table' WHEN 'c' THEN 'composite type'
-                   ELSE 'relation' END END,
-       n.nspname::text,
-       CASE WHEN x.objsubid <> 0 THEN c.relname::text END,
-       CASE WHEN x.objsubid <> 0 THEN c.relkind::text END,
-       CASE WHEN x.objsubid <> 0 THEN COALESCE(a.attname::text, x.objsubid::text) ELSE c.relname::text END,
-       NULL::text,
-       c.relispartition
+                   ELSE 'relation' END END AS kind,
+       n.nspname::text AS schema,
+       CASE WHEN x.objsubid <> 0 THEN c.relname::text END AS parent,
+       CASE WHEN x.objsubid <> 0 THEN c.relkind::text END AS parent_kind,
+       CASE WHEN x.objsubid <> 0 THEN COALESCE(a.attname::text, x.objsubid::text) ELSE c.relname::text END
+           AS name,
+       NULL::text AS args,
+       c.relispartition AS is_partition
 FROM x
 JOIN pg_catalog.pg_class c ON c.oid = x.objid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

@@ -1,15 +1,15 @@
 -- Reads: pg_index, pg_class, pg_namespace, pg_am, pg_attribute, pg_constraint.
 -- Indexes that back a primary key, unique or exclusion constraint belong to it and are skipped.
-SELECT i.indrelid::bigint, ic.relname::text, am.amname::text, i.indisunique,
-       i.indnkeyatts::int, i.indkey::int2[],
+SELECT i.indrelid::bigint AS table_oid, ic.relname::text AS name, am.amname::text AS method,
+       i.indisunique AS is_unique, i.indnkeyatts::int AS key_count, i.indkey::int2[] AS attnums,
        -- Deparsing is costly: only expression keys need it.
        ARRAY(SELECT CASE WHEN (i.indkey::int2[])[k - 1] = 0 THEN pg_get_indexdef(i.indexrelid, k, true) END
-             FROM generate_series(1, i.indnatts) k ORDER BY k),
+             FROM generate_series(1, i.indnatts) k ORDER BY k) AS key_exprs,
        ARRAY(SELECT a.attname::text FROM generate_series(1, i.indnatts) k
              LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = (i.indkey::int2[])[k - 1]
-             ORDER BY k),
-       pg_get_expr(i.indpred, i.indrelid, true),
-       i.indisvalid, i.indexrelid::bigint
+             ORDER BY k) AS attnames,
+       pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
+       i.indisvalid AS valid, i.indexrelid::bigint AS oid
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_class c ON c.oid = i.indrelid

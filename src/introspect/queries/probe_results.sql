@@ -3,8 +3,8 @@
 -- schema (`introspect::probe`), deparsed exactly as columns.sql,
 -- constraints.sql and indexes.sql deparse the live ones.
 -- Rows: probe object name, position (0 = the expression, k >= 1 = index key
--- k, -1 = index predicate), text.
-SELECT a.attname::text, 0, pg_catalog.pg_get_expr(d.adbin, d.adrelid)
+-- k, -1 = index predicate), text (the column names come from the first branch).
+SELECT a.attname::text AS name, 0 AS position, pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS text
 FROM pg_catalog.pg_attrdef d
 JOIN pg_catalog.pg_class c ON c.oid = d.adrelid
 JOIN pg_catalog.pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum

@@ -3,10 +3,13 @@
 -- extension: both are skipped. A sequence OWNED BY a column (serial) comes
 -- with its owner; the loader folds it into a `serial` column when its
 -- options are those `serial` gives.
-SELECT n.nspname::text, c.relname::text, format_type(s.seqtypid, NULL),
-       s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
-       obj_description(c.oid, 'pg_class'),
-       own_n.nspname::text, own_c.relname::text, own_a.attname::text, c.oid::bigint
+SELECT n.nspname::text AS schema, c.relname::text AS name,
+       format_type(s.seqtypid, NULL) AS data_type,
+       s.seqstart AS start, s.seqincrement AS increment, s.seqmin AS min_value,
+       s.seqmax AS max_value, s.seqcache AS cache, s.seqcycle AS cycle,
+       obj_description(c.oid, 'pg_class') AS comment,
+       own_n.nspname::text AS owner_schema, own_c.relname::text AS owner_table,
+       own_a.attname::text AS owner_column, c.oid::bigint AS oid
 FROM pg_catalog.pg_sequence s
 JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
