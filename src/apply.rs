@@ -113,9 +113,11 @@ pub fn configure_session(client: &mut Client, opts: &SessionOptions) -> Result<(
     )?;
     // If reconcile dies (SIGKILL), the server notices within a second instead
     // of holding the transaction's locks until the statement ends (PG 14+).
-    let version: i32 = client
-        .query_one("SELECT current_setting('server_version_num')::int", &[])?
-        .get(0);
+    let row = client.query_one(
+        "SELECT current_setting('server_version_num')::int AS version",
+        &[],
+    )?;
+    let version: i32 = crate::error::column(&row, "server_version_num", "version")?;
     if version >= 140_000 {
         client.batch_execute("SET client_connection_check_interval = '1s'")?;
     }
@@ -126,8 +128,11 @@ pub fn configure_session(client: &mut Client, opts: &SessionOptions) -> Result<(
 pub fn take_advisory_lock(client: &mut Client, timeout: Duration) -> Result<()> {
     let start = Instant::now();
     loop {
-        let row = client.query_one("SELECT pg_try_advisory_lock($1)", &[&ADVISORY_LOCK_KEY])?;
-        if row.get::<_, bool>(0) {
+        let row = client.query_one(
+            "SELECT pg_try_advisory_lock($1) AS locked",
+            &[&ADVISORY_LOCK_KEY],
+        )?;
+        if crate::error::column::<bool>(&row, "pg_try_advisory_lock", "locked")? {
             return Ok(());
         }
         check_interrupt(true)?;
@@ -172,9 +177,10 @@ fn step_relations(step: &Step) -> Vec<QualifiedName> {
 /// who holds it. Runs after the failed transaction was rolled back.
 fn lock_error(client: &mut Client, plan: &Plan, step: &Step, at: &str, rolled: &str) -> Error {
     let timeout: String = client
-        .query_one("SELECT current_setting('lock_timeout')", &[])
-        .map(|r| r.get(0))
-        .unwrap_or_else(|_| "?".to_string());
+        .query_one("SELECT current_setting('lock_timeout') AS timeout", &[])
+        .ok()
+        .and_then(|r| crate::error::column(&r, "lock_timeout", "timeout").ok())
+        .unwrap_or_else(|| "?".to_string());
     let relations = step_relations(step);
     let holders = crate::locks::holders(client, &relations, &plan.context.managed_schemas);
     let what = match relations.as_slice() {
