@@ -1104,3 +1104,49 @@ fn status_recognises_a_fingerprint_an_earlier_version_recorded() {
     db.execute("UPDATE reconcile.history SET fingerprint_after = repeat('0', 64)");
     assert_eq!(changed(&db).1, serde_json::Value::Bool(true));
 }
+
+#[test]
+fn an_index_with_key_options_not_modelled_yet_is_kept_listed_and_never_taken_for_a_plain_one() {
+    let db = TestDb::new();
+    db.execute(
+        "CREATE TABLE events (id bigint PRIMARY KEY, at timestamptz, body jsonb);
+         CREATE INDEX events_at_idx ON events (at DESC NULLS LAST);
+         CREATE INDEX events_body_idx ON events USING gin (body jsonb_path_ops);",
+    );
+    let dir = workdir(&[]);
+    let out = run_in(
+        dir.path(),
+        &["import", "--schemas", "public", "--database-url", &db.url],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("#   index public.events_at_idx\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("#   index public.events_body_idx\n"),
+        "{}",
+        out.stdout
+    );
+    std::fs::write(dir.path().join("schema.yaml"), &out.stdout).expect("write");
+    let plan = run_in(dir.path(), &["plan", "--check", "--database-url", &db.url]);
+    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+    // Declaring it without its options would plan a second index of the same name.
+    std::fs::write(
+        dir.path().join("schema.yaml"),
+        "schemas:\n  public:\n    tables:\n      events:\n        columns:\n          id: { type: bigint, primary_key: true }\n          at: timestamptz\n          body: jsonb\n        indexes:\n          events_at_idx: { columns: [at] }\n",
+    )
+    .expect("write");
+    let out = run_in(dir.path(), &["apply", "--yes", "--database-url", &db.url]);
+    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("index public.events_at_idx holds the name `create index events_at_idx on public.events` needs"),
+        "{}",
+        out.stderr
+    );
+    assert!(db.query_bool(
+        "SELECT indexdef LIKE '%(at DESC NULLS LAST)' FROM pg_indexes WHERE indexname = 'events_at_idx'"
+    ));
+}

@@ -699,6 +699,18 @@ fn build(
             continue;
         };
         let name: String = row.col("name")?;
+        if !row.col::<bool>("plain_keys")? {
+            // Key options the model cannot hold yet: never compared as if
+            // they were not there, never lost by import; listed and kept.
+            let id = ObjectId::new(Kind::Index, &qn.schema, &name);
+            names.unmanaged((PG_CLASS, row.col("oid")?, 0), id.clone());
+            extra.push((
+                unmanaged(id),
+                managed_node(ObjectId::relation(Kind::Table, &qn)),
+                true,
+            ));
+            continue;
+        }
         let key_count = usize::try_from(row.col::<i32>("key_count")?).unwrap_or(0);
         let attnums: Vec<i16> = row.col("attnums")?;
         let defs: Vec<Option<String>> = row.col("key_exprs")?;

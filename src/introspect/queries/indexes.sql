@@ -9,7 +9,17 @@ SELECT i.indrelid::bigint AS table_oid, ic.relname::text AS name, am.amname::tex
              LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = (i.indkey::int2[])[k - 1]
              ORDER BY k) AS attnames,
        pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
-       i.indisvalid AS valid, i.indexrelid::bigint AS oid
+       i.indisvalid AS valid, i.indexrelid::bigint AS oid,
+       -- Keys with a sort order, NULLS placement, operator class or
+       -- collation of their own are not in the model yet: such an index is
+       -- read as an object reconcile does not manage.
+       NOT EXISTS (
+         SELECT 1 FROM generate_series(0, i.indnkeyatts - 1) k
+         JOIN pg_catalog.pg_opclass oc ON oc.oid = i.indclass[k]
+         LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k]
+         WHERE i.indoption[k] <> 0 OR NOT oc.opcdefault
+            OR (i.indcollation[k] NOT IN (0, 100) AND i.indcollation[k] <> COALESCE(a.attcollation, 0))
+       ) AS plain_keys
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
