@@ -1,6 +1,6 @@
 //! Reading `schema.yaml` and `ignore.yaml` into the model.
 //!
-//! The only module that touches serde_yaml. Never opens a database
+//! The only module that reads YAML (through `yaml`). Never opens a database
 //! connection: everything here runs before one is made, so invalid input
 //! changes nothing. All problems of a file are reported together.
 
@@ -8,6 +8,7 @@ pub mod export;
 pub mod ignore;
 pub mod raw;
 mod validate;
+mod yaml;
 
 use crate::error::{Diagnostic, Error, Result};
 use crate::model::Schema;
@@ -40,28 +41,22 @@ pub fn read_file(path: &str) -> Result<String> {
     })
 }
 
-/// Parses YAML text into `T`, turning serde errors into located diagnostics.
+/// Parses YAML text into `T`, turning YAML and serde errors into located
+/// diagnostics.
 fn parse_yaml<T: DeserializeOwned>(text: &str, file: &str) -> Result<T, Box<Diagnostic>> {
-    serde_yaml::from_str::<T>(text).map_err(|e| Box::new(yaml_diagnostic(&e, file)))
+    yaml::Document::parse(text)
+        .and_then(|doc| doc.deserialize::<T>())
+        .map_err(|e| Box::new(yaml_diagnostic(e, file)))
 }
 
-fn yaml_diagnostic(e: &serde_yaml::Error, file: &str) -> Diagnostic {
-    let mut message = e.to_string();
-    if let Some(at) = message.find(" at line ") {
-        message.truncate(at);
-    }
-    // serde_yaml prefixes the YAML path as `a.b.c: message`.
-    let (path, message) = match message.split_once(": ") {
-        Some((p, m)) if !p.contains(' ') && !p.is_empty() => (p.to_string(), m.to_string()),
-        _ => (String::new(), message),
-    };
-    let hint = suggestion_from_serde(&message);
+fn yaml_diagnostic(e: yaml::Error, file: &str) -> Diagnostic {
+    let hint = suggestion_from_serde(&e.message);
     Diagnostic {
         file: file.to_string(),
-        path,
-        line: e.location().map(|l| l.line()),
-        column: e.location().map(|l| l.column()),
-        message,
+        path: e.path,
+        line: e.mark.map(|m| m.line),
+        column: e.mark.map(|m| m.column),
+        message: e.message,
         hint,
     }
 }
