@@ -15,6 +15,7 @@
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Expected, Unexpected, Visitor};
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -394,12 +395,67 @@ impl Document {
         Ok(Document { root })
     }
 
+    /// The places of the document's keys and items.
+    pub(super) fn locations(&self) -> Locations<'_> {
+        Locations {
+            root: &self.root,
+            index: OnceCell::new(),
+        }
+    }
+
     /// Deserializes `T` from the document.
     pub(super) fn deserialize<T: DeserializeOwned>(&self) -> Result<T, Error> {
         T::deserialize(De {
             node: &self.root,
             path: Path::Root,
         })
+    }
+}
+
+/// Where each mapping key and sequence item of a document starts, by its
+/// path (`["schemas", "public", "tables", "t"]`, `["tables", "0"]`).
+/// Built from the tree on the first lookup: a valid file never needs it.
+pub(super) struct Locations<'a> {
+    root: &'a Node,
+    index: OnceCell<BTreeMap<Vec<String>, Mark>>,
+}
+
+impl Locations<'_> {
+    /// The 1-based line and column of the deepest key (or sequence item) of
+    /// `path` that the document has: a path deeper than the text (a key
+    /// that was left out, an index past the end) stops where the text does.
+    pub(super) fn locate(&self, path: &[String]) -> Option<(usize, usize)> {
+        let index = self.index.get_or_init(|| {
+            let mut index = BTreeMap::new();
+            add_to_index(self.root, &mut Vec::new(), &mut index);
+            index
+        });
+        (1..=path.len())
+            .rev()
+            .find_map(|n| index.get(&path[..n]))
+            .map(|m| (m.line, m.column))
+    }
+}
+
+/// Depth is bounded by [`MAX_DEPTH`], so the recursion is too.
+fn add_to_index(node: &Node, path: &mut Vec<String>, index: &mut BTreeMap<Vec<String>, Mark>) {
+    let children: Vec<(String, Mark, &Node)> = match node {
+        Node::Scalar(_) => return,
+        Node::Seq(items, _) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| (i.to_string(), item.mark(), item))
+            .collect(),
+        Node::Map(entries, _) => entries
+            .iter()
+            .map(|(k, v)| (k.text().to_string(), k.mark(), v))
+            .collect(),
+    };
+    for (segment, mark, child) in children {
+        path.push(segment);
+        index.insert(path.clone(), mark);
+        add_to_index(child, path, index);
+        path.pop();
     }
 }
 
