@@ -1,6 +1,6 @@
 //! Reading `schema.yaml` and `ignore.yaml` into the model.
 //!
-//! The only module that touches serde_yaml. Never opens a database
+//! The only module that reads YAML (through `yaml`). Never opens a database
 //! connection: everything here runs before one is made, so invalid input
 //! changes nothing. All problems of a file are reported together.
 
@@ -8,6 +8,7 @@ pub mod export;
 pub mod ignore;
 pub mod raw;
 mod validate;
+mod yaml;
 
 use crate::error::{Diagnostic, Error, Result};
 use crate::model::Schema;
@@ -40,28 +41,25 @@ pub fn read_file(path: &str) -> Result<String> {
     })
 }
 
-/// Parses YAML text into `T`, turning serde errors into located diagnostics.
-fn parse_yaml<T: DeserializeOwned>(text: &str, file: &str) -> Result<T, Box<Diagnostic>> {
-    serde_yaml::from_str::<T>(text).map_err(|e| Box::new(yaml_diagnostic(&e, file)))
+/// Parses YAML text into `T`, turning YAML and serde errors into located
+/// diagnostics; the document is kept to locate later ones.
+fn parse_yaml<T: DeserializeOwned>(
+    text: &str,
+    file: &str,
+) -> Result<(T, yaml::Document), Box<Diagnostic>> {
+    yaml::Document::parse(text)
+        .and_then(|doc| Ok((doc.deserialize::<T>()?, doc)))
+        .map_err(|e| Box::new(yaml_diagnostic(e, file)))
 }
 
-fn yaml_diagnostic(e: &serde_yaml::Error, file: &str) -> Diagnostic {
-    let mut message = e.to_string();
-    if let Some(at) = message.find(" at line ") {
-        message.truncate(at);
-    }
-    // serde_yaml prefixes the YAML path as `a.b.c: message`.
-    let (path, message) = match message.split_once(": ") {
-        Some((p, m)) if !p.contains(' ') && !p.is_empty() => (p.to_string(), m.to_string()),
-        _ => (String::new(), message),
-    };
-    let hint = suggestion_from_serde(&message);
+fn yaml_diagnostic(e: yaml::Error, file: &str) -> Diagnostic {
+    let hint = suggestion_from_serde(&e.message);
     Diagnostic {
         file: file.to_string(),
-        path,
-        line: e.location().map(|l| l.line()),
-        column: e.location().map(|l| l.column()),
-        message,
+        path: e.path,
+        line: e.mark.map(|m| m.line),
+        column: e.mark.map(|m| m.column),
+        message: e.message,
         hint,
     }
 }
@@ -102,64 +100,6 @@ pub fn did_you_mean<'a>(got: &str, candidates: impl Iterator<Item = &'a str>) ->
         .map(|(_, c)| format!("did you mean `{c}`?"))
 }
 
-/// Finds the line and column of a YAML path in the source text, best effort:
-/// follows each key down by indentation. Returns where the deepest found key is.
-pub fn locate(text: &str, path: &[String]) -> Option<(usize, usize)> {
-    let lines: Vec<&str> = text.lines().collect();
-    let mut start = 0;
-    let mut parent_indent: Option<usize> = None;
-    let mut found = None;
-    for segment in path {
-        if segment.parse::<usize>().is_ok() {
-            break;
-        }
-        let mut hit = None;
-        for (i, line) in lines.iter().enumerate().skip(start) {
-            let trimmed = line.trim_start();
-            if trimmed.is_empty() || trimmed.starts_with('#') {
-                continue;
-            }
-            let indent = line.len() - trimmed.len();
-            if parent_indent.is_some_and(|p| indent <= p) && i > start {
-                break;
-            }
-            let key_text = trimmed.trim_start_matches("- ");
-            let key = key_text
-                .split_once(':')
-                .map(|(k, _)| k.trim().trim_matches('"').trim_matches('\''));
-            if key == Some(segment.as_str()) {
-                hit = Some((i, indent + (trimmed.len() - key_text.len())));
-                break;
-            }
-            // Flow mappings on one line: `{ type: x, not_null: true }`.
-            let key_at = |pos: usize| {
-                trimmed[..pos]
-                    .chars()
-                    .next_back()
-                    .is_some_and(|c| matches!(c, ' ' | '{' | ','))
-            };
-            if let Some(pos) = trimmed
-                .match_indices(&format!("{segment}:"))
-                .map(|(p, _)| p)
-                .find(|&p| p > 0 && key_at(p))
-                && found.is_some_and(|(l, _): (usize, usize)| l == i)
-            {
-                hit = Some((i, indent + pos));
-                break;
-            }
-        }
-        match hit {
-            Some((i, col)) => {
-                found = Some((i, col));
-                start = i;
-                parent_indent = Some(col);
-            }
-            None => break,
-        }
-    }
-    found.map(|(l, c)| (l + 1, c + 1))
-}
-
 /// Loads and validates a schema file from disk.
 pub fn load_schema_file(path: &str, ignore: &IgnoreRules) -> Result<Desired> {
     let text = read_file(path)?;
@@ -186,13 +126,14 @@ pub fn load_schema_text(text: &str, file: &str, ignore: &IgnoreRules) -> Result<
             "the file is empty; refusing to treat it as \"drop everything\" (declare at least one schema)",
         ));
     }
-    let raw: raw::RawFile = parse_yaml(text, file).map_err(|d| Error::Invalid(vec![*d]))?;
+    let (raw, doc): (raw::RawFile, _) =
+        parse_yaml(text, file).map_err(|d| Error::Invalid(vec![*d]))?;
     if raw.schemas.as_ref().is_none_or(|s| s.is_empty()) {
         return Err(empty(
             "no schemas declared; refusing to treat the file as \"drop everything\" (declare at least one schema under `schemas:`)",
         ));
     }
-    let schema = validate::build(&raw, text, file, ignore).map_err(Error::Invalid)?;
+    let schema = validate::build(&raw, &doc.locations(), file, ignore).map_err(Error::Invalid)?;
     Ok(Desired {
         schema,
         source: text.to_string(),
@@ -218,15 +159,17 @@ pub fn load_ignore_text(text: &str, file: &str) -> Result<IgnoreRules> {
     if !meaningful {
         return Ok(IgnoreRules::default());
     }
-    let raw: raw::RawIgnore = parse_yaml(text, file).map_err(|d| Error::Invalid(vec![*d]))?;
+    let (raw, doc): (raw::RawIgnore, _) =
+        parse_yaml(text, file).map_err(|d| Error::Invalid(vec![*d]))?;
     IgnoreRules::compile(&raw, file).map_err(|mut diags| {
+        let locations = doc.locations();
         for d in &mut diags {
             let path: Vec<String> = d
                 .path
                 .split(['.', '['])
                 .map(|s| s.trim_end_matches(']').to_string())
                 .collect();
-            if let Some((l, c)) = locate(text, &path) {
+            if let Some((l, c)) = locations.locate(&path) {
                 d.line = Some(l);
                 d.column = Some(c);
             }
@@ -248,22 +191,107 @@ mod tests {
         assert_eq!(did_you_mean("zzzzzz", ["email", "id"].into_iter()), None);
     }
 
+    /// Where `locate` puts `path` in `text`.
+    fn at(text: &str, path: &[&str]) -> Option<(usize, usize)> {
+        let doc = yaml::Document::parse(text).expect("valid YAML");
+        let path: Vec<String> = path.iter().map(|s| (*s).to_string()).collect();
+        doc.locations().locate(&path)
+    }
+
     #[test]
-    fn locating_paths() {
+    fn locate_block_mappings() {
+        let text = "# c\nschemas:\n  public:\n    tables:\n      users:\n        columns:\n          id: bigint\n          email:\n            type: text\n";
+        let users = ["schemas", "public", "tables", "users"];
+        assert_eq!(at(text, &users[..1]), Some((2, 1)));
+        assert_eq!(at(text, &users), Some((5, 7)));
+        assert_eq!(
+            at(text, &[&users[..], &["columns", "email", "type"]].concat()),
+            Some((9, 13))
+        );
+        // Deeper than the text: the deepest key there is.
+        assert_eq!(
+            at(text, &[&users[..], &["columns", "id", "type"]].concat()),
+            Some((7, 11))
+        );
+        assert_eq!(
+            at(text, &[&users[..], &["constraints", "users_pkey"]].concat()),
+            Some((5, 7))
+        );
+        assert_eq!(at(text, &["extensions", "citext"]), None);
+        assert_eq!(at(text, &[]), None);
+    }
+
+    #[test]
+    fn locate_flow_mappings() {
         let text = "schemas:\n  public:\n    tables:\n      users:\n        columns:\n          email: { type: txt }\n";
-        let path: Vec<String> = [
+        let path = [
             "schemas", "public", "tables", "users", "columns", "email", "type",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        assert_eq!(locate(text, &path), Some((6, 20)));
+        ];
+        assert_eq!(at(text, &path), Some((6, 20)));
         // A key that ends another key on the parent's line is not it.
         let text = "schemas:\n  public:\n    sequences:\n      s: { owned_by: t.c }\n";
-        let path: Vec<String> = ["schemas", "public", "sequences", "s", "owned_by"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert_eq!(locate(text, &path), Some((4, 12)));
+        assert_eq!(
+            at(text, &["schemas", "public", "sequences", "s", "owned_by"]),
+            Some((4, 12))
+        );
+        // Flow mappings over several lines, nested, and a whole file in one.
+        let text = "t:\n  a: { type: int,\n       not_null: true, x: { y: 1 } }\n";
+        assert_eq!(at(text, &["t", "a", "not_null"]), Some((3, 8)));
+        assert_eq!(at(text, &["t", "a", "x", "y"]), Some((3, 29)));
+        let text = "{ schemas: { public: { tables: { t: {} } } } }";
+        assert_eq!(
+            at(text, &["schemas", "public", "tables", "t"]),
+            Some((1, 34))
+        );
+    }
+
+    #[test]
+    fn locate_sequences() {
+        let text = "tables: [a, \"b..c\", d]\ncolumns:\n  - x.y\n  -   z\nenums:\n  e: [p, q]\n  f: { values: [r] }\n";
+        assert_eq!(at(text, &["tables", "1"]), Some((1, 13)));
+        assert_eq!(at(text, &["columns", "0"]), Some((3, 5)));
+        assert_eq!(at(text, &["columns", "1"]), Some((4, 7)));
+        // Past the end, and an index where the value is a mapping.
+        assert_eq!(at(text, &["columns", "5"]), Some((2, 1)));
+        assert_eq!(at(text, &["enums", "e", "1"]), Some((6, 10)));
+        assert_eq!(at(text, &["enums", "f", "0"]), Some((7, 3)));
+        assert_eq!(at(text, &["enums", "f", "values", "0"]), Some((7, 17)));
+    }
+
+    #[test]
+    fn locate_quoted_and_numeric_keys() {
+        let text = "columns:\n  \"Mixed Case\": text\n  'it''s': text\n  \"a.b\": { type: int }\n  2: int\n  \"1a\": int\n";
+        assert_eq!(at(text, &["columns", "Mixed Case"]), Some((2, 3)));
+        assert_eq!(at(text, &["columns", "it's"]), Some((3, 3)));
+        assert_eq!(at(text, &["columns", "a.b", "type"]), Some((4, 12)));
+        // A number is a key of a mapping, not an index.
+        assert_eq!(at(text, &["columns", "2"]), Some((5, 3)));
+        assert_eq!(at(text, &["columns", "1a"]), Some((6, 3)));
+    }
+
+    #[test]
+    fn locate_a_key_that_appears_twice_at_different_depths() {
+        // `comment` of the table, of a column, and a column named `comment`;
+        // `type` as a key and as a column name.
+        let text = "t:\n  columns:\n    type: { type: text, comment: a }\n    comment: { type: text }\n  comment: b\n";
+        assert_eq!(at(text, &["t", "comment"]), Some((5, 3)));
+        assert_eq!(at(text, &["t", "columns", "comment"]), Some((4, 5)));
+        assert_eq!(
+            at(text, &["t", "columns", "comment", "type"]),
+            Some((4, 16))
+        );
+        assert_eq!(at(text, &["t", "columns", "type"]), Some((3, 5)));
+        assert_eq!(at(text, &["t", "columns", "type", "type"]), Some((3, 13)));
+        assert_eq!(
+            at(text, &["t", "columns", "type", "comment"]),
+            Some((3, 25))
+        );
+    }
+
+    #[test]
+    fn locate_through_an_alias_points_at_the_anchor() {
+        let text = "x: &ts { type: timestamptz }\nt:\n  created_at: *ts\n";
+        assert_eq!(at(text, &["t", "created_at"]), Some((3, 3)));
+        assert_eq!(at(text, &["t", "created_at", "type"]), Some((1, 10)));
     }
 }

@@ -124,7 +124,7 @@ pub struct RawSchema {
     pub materialized_views: IndexMap<RawView>,
     /// Accepted only empty until functions are supported.
     #[serde(default)]
-    pub functions: Option<IndexMap<serde_yaml::Value>>,
+    pub functions: Option<IndexMap<de::IgnoredAny>>,
 }
 
 #[derive(Debug, Deserialize, Default)]

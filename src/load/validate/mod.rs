@@ -3,7 +3,8 @@
 use super::raw::{
     RawAction, RawColumnFull, RawDeferrable, RawFile, RawIndex, RawMethod, RawSequence, RawTable,
 };
-use super::{IgnoreRules, did_you_mean, locate};
+use super::yaml::Locations;
+use super::{IgnoreRules, did_you_mean};
 use crate::error::Diagnostic;
 use crate::model::{
     Column, Constraint, ConstraintKind, Deferrable, Enum, Extension, FkAction, ForeignKey,
@@ -49,7 +50,7 @@ const EXTENSION_TYPES: &[(&str, &[&str])] = &[
 const MAX_IDENT_BYTES: usize = 63;
 
 struct Ctx<'a> {
-    text: &'a str,
+    locations: &'a Locations<'a>,
     file: &'a str,
     errors: Vec<Diagnostic>,
 }
@@ -71,7 +72,7 @@ fn display_path(path: &[String]) -> String {
 
 impl Ctx<'_> {
     fn err(&mut self, path: &[String], message: impl Into<String>, hint: Option<String>) {
-        let (line, column) = locate(self.text, path).unzip();
+        let (line, column) = self.locations.locate(path).unzip();
         self.errors.push(Diagnostic {
             file: self.file.to_string(),
             path: display_path(path),
@@ -358,12 +359,12 @@ fn sequence(
 /// Builds the model from the raw file, or every problem found.
 pub(super) fn build(
     raw: &RawFile,
-    text: &str,
+    locations: &Locations<'_>,
     file: &str,
     ignore: &IgnoreRules,
 ) -> Result<Schema, Vec<Diagnostic>> {
     let mut ctx = Ctx {
-        text,
+        locations,
         file,
         errors: Vec::new(),
     };
