@@ -6,6 +6,7 @@
 //! the two into a list of changes; [`plan`] turns the
 //! changes into ordered SQL steps with hazards; [`preflight`] checks what
 //! existing rows must satisfy for them; [`apply`] runs them.
+//! [`ignore`] holds the compiled rules of `ignore.yaml` that every stage asks.
 //! Around it: [`connect`] opens connections (TLS, `sslmode`), [`history`]
 //! records applies, [`locks`] names the sessions a lock wait gave up on,
 //! [`commands`] and [`cli`] are the command line.
@@ -20,6 +21,7 @@ pub mod diff;
 pub mod error;
 pub mod graph;
 pub mod history;
+pub mod ignore;
 pub mod introspect;
 pub mod load;
 pub mod locks;

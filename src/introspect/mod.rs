@@ -9,7 +9,7 @@
 
 use crate::error::{Error, Result};
 use crate::graph::{Graph, Kind, Node, ObjectId};
-use crate::load::IgnoreRules;
+use crate::ignore::IgnoreRules;
 use crate::model::{
     Column, Constraint, ConstraintKind, Deferrable, Enum, Extension, FkAction, ForeignKey,
     Identity, Index, IndexKey, QualifiedName, Schema, Sequence, SequenceOptions, SequenceOwner,

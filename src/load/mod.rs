@@ -5,14 +5,13 @@
 //! changes nothing. All problems of a file are reported together.
 
 pub mod export;
-pub mod ignore;
 pub mod raw;
 mod validate;
 mod yaml;
 
 use crate::error::{Diagnostic, Error, Result};
+pub use crate::ignore::IgnoreRules;
 use crate::model::Schema;
-pub use ignore::IgnoreRules;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 

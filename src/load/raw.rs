@@ -538,24 +538,5 @@ pub struct RawView {
     pub comment: Option<String>,
 }
 
-/// `ignore.yaml`.
-#[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct RawIgnore {
-    #[serde(default)]
-    pub schemas: Vec<String>,
-    #[serde(default)]
-    pub tables: Vec<String>,
-    #[serde(default)]
-    pub columns: Vec<String>,
-    #[serde(default)]
-    pub views: Vec<String>,
-    #[serde(default)]
-    pub sequences: Vec<String>,
-    #[serde(default)]
-    pub types: Vec<String>,
-    #[serde(default)]
-    pub functions: Vec<String>,
-    /// Whether migration tools' bookkeeping tables are ignored (default true).
-    pub migration_tables: Option<bool>,
-}
+/// `ignore.yaml` (its rules live with their compiled form).
+pub use crate::ignore::RawIgnore;

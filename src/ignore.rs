@@ -1,9 +1,42 @@
-//! `ignore.yaml`: glob rules for objects reconcile never touches.
+//! The rules of `ignore.yaml`: globs for objects reconcile never touches.
+//!
+//! Neutral, like the model: `load` reads the file into [`RawIgnore`] and
+//! compiles it here; `introspect`, `diff` and the commands only ask the
+//! compiled [`IgnoreRules`].
 
 use crate::error::Diagnostic;
-use crate::load::raw::RawIgnore;
 use crate::model::QualifiedName;
 use globset::{Glob, GlobMatcher};
+use serde::Deserialize;
+
+/// `ignore.yaml` as written: lists of globs by kind.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawIgnore {
+    /// Whole schemas.
+    #[serde(default)]
+    pub schemas: Vec<String>,
+    /// `[schema.]table` globs.
+    #[serde(default)]
+    pub tables: Vec<String>,
+    /// `[schema.]table.column` globs.
+    #[serde(default)]
+    pub columns: Vec<String>,
+    /// `[schema.]view` globs.
+    #[serde(default)]
+    pub views: Vec<String>,
+    /// `[schema.]sequence` globs.
+    #[serde(default)]
+    pub sequences: Vec<String>,
+    /// `[schema.]type` globs.
+    #[serde(default)]
+    pub types: Vec<String>,
+    /// `[schema.]function` globs.
+    #[serde(default)]
+    pub functions: Vec<String>,
+    /// Whether migration tools' bookkeeping tables are ignored (default true).
+    pub migration_tables: Option<bool>,
+}
 
 /// The default schema of reconcile's own history table; always ignored.
 pub const HISTORY_SCHEMA: &str = "reconcile";
