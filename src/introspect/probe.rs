@@ -421,19 +421,29 @@ pub fn align_table_expressions(
     if probes.is_empty() {
         return Ok(());
     }
-    let mut tx = client.transaction()?;
-    let results = match probe_all_at_once(&mut tx, desired, &probes)? {
-        Some(r) => r,
-        None => {
-            tx.rollback()?;
-            tx = client.transaction()?;
-            probe_one_by_one(&mut tx, desired, &probes)?
-        }
-    };
-    tx.rollback()?;
+    // A transaction per chunk: thousands of temporary tables in one would
+    // exceed the lock table (max_locks_per_transaction), fail the batch and
+    // leave every candidate to the one-by-one path.
+    let mut results = Results::new();
+    for chunk in probes.chunks(PROBE_CHUNK) {
+        let mut tx = client.transaction()?;
+        let found = match probe_all_at_once(&mut tx, desired, chunk)? {
+            Some(r) => r,
+            None => {
+                tx.rollback()?;
+                tx = client.transaction()?;
+                probe_one_by_one(&mut tx, desired, chunk)?
+            }
+        };
+        tx.rollback()?;
+        results.extend(found);
+    }
     apply_results(desired, current, &probes, &results);
     Ok(())
 }
+
+/// Tables (or views) probed in one transaction.
+const PROBE_CHUNK: usize = 200;
 
 /// Makes live view queries that PostgreSQL reads the same way as the desired
 /// ones compare equal: each differing desired query is created as a
@@ -454,27 +464,28 @@ pub fn align_view_queries(
     if candidates.is_empty() {
         return Ok(());
     }
-    let mut tx = client.transaction()?;
-    // All probes in one round trip; if any query fails to create, probe one by
-    // one so the others still count.
-    let texts = match probe_views_at_once(&mut tx, desired, &candidates)? {
-        Some(texts) => texts,
-        None => {
-            tx.rollback()?;
-            tx = client.transaction()?;
-            let mut texts = Vec::new();
-            for qn in &candidates {
-                let sql = desired
-                    .views
-                    .get(qn)
-                    .map(|v| v.query.sql.clone())
-                    .unwrap_or_default();
-                texts.push(probe_view(&mut tx, &qn.schema, &sql)?);
+    // All probes of a chunk in one round trip; if any query fails to create,
+    // that chunk is probed one by one so the others still count.
+    let mut texts = Vec::with_capacity(candidates.len());
+    for chunk in candidates.chunks(PROBE_CHUNK) {
+        let mut tx = client.transaction()?;
+        match probe_views_at_once(&mut tx, desired, chunk)? {
+            Some(found) => texts.extend(found),
+            None => {
+                tx.rollback()?;
+                tx = client.transaction()?;
+                for qn in chunk {
+                    let sql = desired
+                        .views
+                        .get(qn)
+                        .map(|v| v.query.sql.clone())
+                        .unwrap_or_default();
+                    texts.push(probe_view(&mut tx, &qn.schema, &sql)?);
+                }
             }
-            texts
         }
-    };
-    tx.rollback()?;
+        tx.rollback()?;
+    }
     for (qn, text) in candidates.iter().zip(texts) {
         let (Some(view), Some(live)) = (desired.views.get(qn), current.views.get_mut(qn)) else {
             continue;
