@@ -1149,4 +1149,28 @@ fn an_index_with_key_options_not_modelled_yet_is_kept_listed_and_never_taken_for
     assert!(db.query_bool(
         "SELECT indexdef LIKE '%(at DESC NULLS LAST)' FROM pg_indexes WHERE indexname = 'events_at_idx'"
     ));
+    // Dropping a column it reads would take it along: refused, naming it.
+    std::fs::write(
+        dir.path().join("schema.yaml"),
+        "schemas:\n  public:\n    tables:\n      events:\n        columns:\n          id: { type: bigint, primary_key: true }\n          body: jsonb\n",
+    )
+    .expect("write");
+    let out = run_in(
+        dir.path(),
+        &[
+            "apply",
+            "--yes",
+            "--allow-destructive",
+            "--database-url",
+            &db.url,
+        ],
+    );
+    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("index public.events_at_idx, broken by `drop column public.events.at`"),
+        "{}",
+        out.stderr
+    );
+    assert!(db.query_bool("SELECT count(*) = 2 FROM pg_indexes WHERE tablename = 'events' AND indexname <> 'events_pkey'"));
 }

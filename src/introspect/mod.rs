@@ -645,8 +645,17 @@ fn build(
         let constraint_id = ObjectId::child(Kind::Constraint, table_id.clone(), &name);
         let address = (PG_CONSTRAINT, row.col::<i64>("oid")?, 0);
         if contype == "x" {
-            // Exclusion constraints are not managed yet: listed and protected.
+            // Exclusion constraints are not managed yet: listed and protected
+            // (with their table and with each column: DROP COLUMN would take
+            // them along).
             names.unmanaged(address, constraint_id.clone());
+            for c in &columns {
+                extra.push((
+                    unmanaged(constraint_id.clone()),
+                    managed_node(ObjectId::child(Kind::Column, table_id.clone(), c)),
+                    true,
+                ));
+            }
             extra.push((unmanaged(constraint_id), managed_node(table_id), true));
             continue;
         }
@@ -704,11 +713,31 @@ fn build(
             // they were not there, never lost by import; listed and kept.
             let id = ObjectId::new(Kind::Index, &qn.schema, &name);
             names.unmanaged((PG_CLASS, row.col("oid")?, 0), id.clone());
-            extra.push((
-                unmanaged(id),
-                managed_node(ObjectId::relation(Kind::Table, &qn)),
-                true,
-            ));
+            let table_id = ObjectId::relation(Kind::Table, &qn);
+            // The columns it reads, by name or in its expressions and
+            // predicate: DROP COLUMN or a new type would take it along.
+            let mut read: BTreeSet<String> = row
+                .col::<Vec<Option<String>>>("attnames")?
+                .into_iter()
+                .flatten()
+                .collect();
+            let texts: Vec<Option<String>> = row.col("key_exprs")?;
+            let predicate: Option<String> = row.col("predicate")?;
+            for text in texts.into_iter().flatten().chain(predicate) {
+                if let Ok(refs) = normalize::expr_references(&text) {
+                    read.extend(refs.identifiers);
+                }
+            }
+            if let Some(table) = cat.schema.tables.get(&qn) {
+                for c in table.columns.iter().filter(|c| read.contains(&c.name)) {
+                    extra.push((
+                        unmanaged(id.clone()),
+                        managed_node(ObjectId::child(Kind::Column, table_id.clone(), &c.name)),
+                        true,
+                    ));
+                }
+            }
+            extra.push((unmanaged(id), managed_node(table_id), true));
             continue;
         }
         let key_count = usize::try_from(row.col::<i32>("key_count")?).unwrap_or(0);
