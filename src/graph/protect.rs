@@ -207,8 +207,7 @@ pub fn check(changes: &[Change], graph: &Graph) -> Result<(), String> {
         return Ok(());
     }
     // By dependant (a column of a view, a constraint of a domain is that
-    // view or domain), with the
-    // steps that break it.
+    // view or domain), with the steps that break it.
     let mut broken: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
     for e in &graph.edges {
         if e.from.managed {
