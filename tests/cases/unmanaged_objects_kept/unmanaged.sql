@@ -5,3 +5,6 @@ ALTER TABLE users ENABLE ROW LEVEL SECURITY;
 CREATE POLICY users_own ON users USING (email = current_user);
 CREATE RULE audit_log_no_delete AS ON DELETE TO audit_log DO INSTEAD NOTHING;
 CREATE STATISTICS users_stats ON id, email FROM users;
+CREATE FOREIGN DATA WRAPPER dummy_fdw;
+CREATE SERVER dummy_server FOREIGN DATA WRAPPER dummy_fdw;
+CREATE FOREIGN TABLE remote_users (id bigint) SERVER dummy_server;
