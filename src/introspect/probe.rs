@@ -15,9 +15,9 @@ use crate::error::Result;
 use crate::model::{
     Column, ConstraintKind, IndexKey, QualifiedName, Schema, SqlExpr, Table, quote_ident,
 };
-use crate::sql::normalize;
+use crate::sql::{normalize, references};
 use postgres::{Client, Row, Transaction};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Makes every live definition PostgreSQL reads the same way as the desired
 /// one compare equal: views, column defaults, generated columns, checks,
@@ -31,7 +31,7 @@ pub fn align_with_server(
     align_table_expressions(client, desired, current)
 }
 
-/// What one probe object stands for.
+/// What one probe result stands for on a table.
 #[derive(Debug, Clone)]
 enum Target {
     /// A column default (`generated: false`) or generation expression.
@@ -43,27 +43,89 @@ enum Target {
 }
 
 /// One desired definition to create on the server, numbered `n`: the probe
-/// object is called `reconcile_probe_<n>`.
+/// object is called `reconcile_probe_<n>`. Identical definitions over the
+/// same columns share one candidate, whatever table declares them.
 #[derive(Debug, Clone)]
 struct Candidate {
     n: usize,
-    target: Target,
-    /// The column definition, constraint or `CREATE INDEX` statement.
-    sql: String,
+    shape: Shape,
+    /// What follows the probe object's name.
+    rest: String,
     /// Whether sqlparser read the desired text (else it is never batched).
     parsed: bool,
 }
 
-/// The candidates of one table, which get one temporary table
-/// `reconcile_probe_t<n>` with the desired table's columns.
+/// What a candidate adds to its vehicle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Shape {
+    Column,
+    Constraint,
+    Index,
+}
+
+impl Candidate {
+    /// The column or constraint definition, or the `CREATE INDEX`
+    /// statement on vehicle `t`.
+    fn sql(&self, t: usize) -> String {
+        let (n, rest) = (self.n, &self.rest);
+        match self.shape {
+            Shape::Column => format!("reconcile_probe_{n} {rest}"),
+            Shape::Constraint => format!("CONSTRAINT reconcile_probe_{n} {rest}"),
+            Shape::Index => {
+                format!("CREATE INDEX reconcile_probe_{n} ON pg_temp.reconcile_probe_t{t} {rest}")
+            }
+        }
+    }
+}
+
+/// A temporary table `reconcile_probe_t<n>` with the columns its
+/// candidates read (as `name type [COLLATE c]`) and the candidates as extra
+/// columns, constraints and indexes.
 #[derive(Debug)]
-struct TableProbe {
-    name: QualifiedName,
+struct Vehicle {
     n: usize,
-    /// The desired columns as `name type [COLLATE c]`.
+    schema: String,
     columns: Vec<String>,
     candidates: Vec<Candidate>,
+    /// Candidates that add a column (PostgreSQL allows 1,600 in all).
+    added_columns: usize,
 }
+
+impl Vehicle {
+    /// Locks the vehicle takes: its table and each index.
+    fn weight(&self) -> usize {
+        1 + self
+            .candidates
+            .iter()
+            .filter(|c| c.shape == Shape::Index)
+            .count()
+    }
+}
+
+/// Where the server's reading of a candidate goes: `target` of `table`.
+#[derive(Debug)]
+struct Use {
+    table: QualifiedName,
+    target: Target,
+    candidate: usize,
+}
+
+/// Every candidate, grouped into vehicles, and where each result goes.
+#[derive(Debug, Default)]
+struct Probes {
+    vehicles: Vec<Vehicle>,
+    uses: Vec<Use>,
+    /// (schema, columns) → the vehicle taking more candidates.
+    open: HashMap<(String, Vec<String>), usize>,
+    /// (vehicle signature, definition) → candidate number.
+    seen: HashMap<(String, Vec<String>, Shape, String), usize>,
+    /// Expression text → the column names it may read (`None`: any).
+    reads: HashMap<String, Option<BTreeSet<String>>>,
+    next: usize,
+}
+
+/// Candidate columns a vehicle takes before another one is started.
+const VEHICLE_COLUMNS: usize = 1000;
 
 fn differs(a: Option<&SqlExpr>, b: Option<&SqlExpr>) -> bool {
     matches!((a, b), (Some(a), Some(b)) if a.canonical != b.canonical)
@@ -77,27 +139,103 @@ fn probe_column(col: &Column) -> String {
     s
 }
 
-/// The temporary table's definition with `candidates` (columns and checks).
-fn create_table_sql(probe: &TableProbe, candidates: &[&Candidate]) -> String {
-    let mut parts = probe.columns.clone();
-    for c in candidates {
-        if !matches!(c.target, Target::Index(_)) {
-            parts.push(c.sql.clone());
+impl Probes {
+    /// The column names `texts` may read: `None` when one of them does
+    /// not parse or reads `*` (the vehicle then has every column).
+    fn reads(&mut self, texts: &[&SqlExpr]) -> Option<BTreeSet<String>> {
+        let mut all = BTreeSet::new();
+        for e in texts {
+            let names = self
+                .reads
+                .entry(e.sql.clone())
+                .or_insert_with(|| {
+                    if !e.parsed() {
+                        return None;
+                    }
+                    references::expr_references(&e.sql)
+                        .ok()
+                        .filter(|r| !r.wildcard)
+                        .map(|r| r.identifiers)
+                })
+                .clone()?;
+            all.extend(names);
         }
+        Some(all)
     }
-    format!(
-        "CREATE TEMPORARY TABLE reconcile_probe_t{} ({})",
-        probe.n,
-        parts.join(", ")
-    )
+
+    /// Adds the candidate `definition` of `target` on `table`, whose
+    /// expressions are `texts`.
+    fn add(
+        &mut self,
+        table: &QualifiedName,
+        want: &Table,
+        target: Target,
+        texts: &[&SqlExpr],
+        definition: (Shape, String),
+    ) {
+        let (shape, rest) = definition;
+        let parsed = texts.iter().all(|e| e.parsed());
+        // Only the columns the expressions read: a column the text does
+        // not name cannot change how PostgreSQL reads it, and tables
+        // declaring the same expression over the same columns then share
+        // the candidate.
+        let reads = self.reads(texts);
+        let columns: Vec<String> = want
+            .columns
+            .iter()
+            .filter(|c| reads.as_ref().is_none_or(|r| r.contains(&c.name)))
+            .map(probe_column)
+            .collect();
+        let key = (table.schema.clone(), columns, shape, rest);
+        let candidate = match self.seen.get(&key) {
+            Some(n) => *n,
+            None => {
+                let (schema, columns, _, rest) = key.clone();
+                let signature = (schema, columns);
+                let vehicle = match self.open.get(&signature) {
+                    Some(&v) if self.vehicles[v].added_columns < VEHICLE_COLUMNS => v,
+                    _ => {
+                        let v = self.vehicles.len();
+                        self.vehicles.push(Vehicle {
+                            n: v,
+                            schema: signature.0.clone(),
+                            columns: signature.1.clone(),
+                            candidates: Vec::new(),
+                            added_columns: 0,
+                        });
+                        self.open.insert(signature, v);
+                        v
+                    }
+                };
+                let n = self.next;
+                self.next += 1;
+                let v = &mut self.vehicles[vehicle];
+                if shape == Shape::Column {
+                    v.added_columns += 1;
+                }
+                v.candidates.push(Candidate {
+                    n,
+                    shape,
+                    rest,
+                    parsed,
+                });
+                self.seen.insert(key, n);
+                n
+            }
+        };
+        self.uses.push(Use {
+            table: table.clone(),
+            target,
+            candidate,
+        });
+    }
 }
 
 /// Collects the candidates: definitions present on both sides whose
 /// canonical forms differ. Tables whose shared columns change type are
 /// left to the canonical comparison (the probe would use the wrong types).
-fn table_probes(desired: &Schema, current: &Schema) -> Vec<TableProbe> {
-    let mut probes = Vec::new();
-    let mut n = 0usize;
+fn table_probes(desired: &Schema, current: &Schema) -> Probes {
+    let mut probes = Probes::default();
     for (qn, want) in &desired.tables {
         let Some(live) = current.tables.get(qn) else {
             continue;
@@ -109,31 +247,12 @@ fn table_probes(desired: &Schema, current: &Schema) -> Vec<TableProbe> {
         if retyped {
             continue;
         }
-        let mut probe = TableProbe {
-            name: qn.clone(),
-            n: probes.len(),
-            columns: want.columns.iter().map(probe_column).collect(),
-            candidates: Vec::new(),
-        };
-        collect_candidates(want, live, &mut probe, &mut n);
-        if !probe.candidates.is_empty() {
-            probes.push(probe);
-        }
+        collect_candidates(qn, want, live, &mut probes);
     }
     probes
 }
 
-fn push(probe: &mut TableProbe, n: &mut usize, target: Target, sql: String, parsed: bool) {
-    probe.candidates.push(Candidate {
-        n: *n,
-        target,
-        sql,
-        parsed,
-    });
-    *n += 1;
-}
-
-fn collect_candidates(want: &Table, live: &Table, probe: &mut TableProbe, n: &mut usize) {
+fn collect_candidates(qn: &QualifiedName, want: &Table, live: &Table, probes: &mut Probes) {
     for col in &want.columns {
         let Some(l) = live.column(&col.name) else {
             continue;
@@ -142,38 +261,25 @@ fn collect_candidates(want: &Table, live: &Table, probe: &mut TableProbe, n: &mu
         if differs(col.default.as_ref(), l.default.as_ref())
             && let Some(d) = &col.default
         {
-            let sql = format!(
-                "reconcile_probe_{} {} DEFAULT ({}\n)",
-                *n, col.ty.sql, d.sql
-            );
-            push(
-                probe,
-                n,
-                Target::Column {
-                    column: col.name.clone(),
-                    generated: false,
-                },
-                sql,
-                d.parsed(),
-            );
+            let sql = format!("{} DEFAULT ({}\n)", col.ty.sql, d.sql);
+            let target = Target::Column {
+                column: col.name.clone(),
+                generated: false,
+            };
+            probes.add(qn, want, target, &[d], (Shape::Column, sql));
         }
         if differs(col.generated.as_ref(), l.generated.as_ref())
             && let Some(g) = &col.generated
         {
             let sql = format!(
-                "reconcile_probe_{} {} GENERATED ALWAYS AS ({}\n) STORED",
-                *n, col.ty.sql, g.sql
+                "{} GENERATED ALWAYS AS ({}\n) STORED",
+                col.ty.sql, g.sql
             );
-            push(
-                probe,
-                n,
-                Target::Column {
-                    column: col.name.clone(),
-                    generated: true,
-                },
-                sql,
-                g.parsed(),
-            );
+            let target = Target::Column {
+                column: col.name.clone(),
+                generated: true,
+            };
+            probes.add(qn, want, target, &[g], (Shape::Column, sql));
         }
     }
     for (name, c) in &want.constraints {
@@ -181,8 +287,9 @@ fn collect_candidates(want: &Table, live: &Table, probe: &mut TableProbe, n: &mu
             (&c.kind, live.constraints.get(name).map(|l| &l.kind))
             && expr.canonical != live_expr.canonical
         {
-            let sql = format!("CONSTRAINT reconcile_probe_{} CHECK ({}\n)", *n, expr.sql);
-            push(probe, n, Target::Check(name.clone()), sql, expr.parsed());
+            let sql = format!("CHECK ({}\n)", expr.sql);
+            let target = Target::Check(name.clone());
+            probes.add(qn, want, target, &[expr], (Shape::Constraint, sql));
         }
     }
     for (name, index) in &want.indexes {
@@ -198,30 +305,42 @@ fn collect_candidates(want: &Table, live: &Table, probe: &mut TableProbe, n: &mu
         if !keys_differ && !differs(index.predicate.as_ref(), l.predicate.as_ref()) {
             continue;
         }
+        let mut texts: Vec<&SqlExpr> = Vec::new();
         let keys: Vec<String> = index
             .keys
             .iter()
             .map(|k| match k {
                 IndexKey::Column(c) => quote_ident(c),
-                IndexKey::Expr(e) => format!("({}\n)", e.sql),
+                IndexKey::Expr(e) => {
+                    texts.push(e);
+                    format!("({}\n)", e.sql)
+                }
             })
             .collect();
         let mut sql = format!(
-            "CREATE INDEX reconcile_probe_{} ON pg_temp.reconcile_probe_t{} USING {} ({})",
-            *n,
-            probe.n,
+            "USING {} ({})",
             quote_ident(&index.method),
             keys.join(", ")
         );
         if let Some(p) = &index.predicate {
+            texts.push(p);
             sql.push_str(&format!(" WHERE ({}\n)", p.sql));
         }
-        let parsed = index
+        // Key columns are read as well.
+        let named: Vec<SqlExpr> = index
             .keys
             .iter()
-            .all(|k| !matches!(k, IndexKey::Expr(e) if !e.parsed()))
-            && index.predicate.as_ref().is_none_or(SqlExpr::parsed);
-        push(probe, n, Target::Index(name.clone()), sql, parsed);
+            .filter_map(|k| match k {
+                IndexKey::Column(c) => Some(SqlExpr {
+                    sql: quote_ident(c),
+                    canonical: quote_ident(c),
+                }),
+                IndexKey::Expr(_) => None,
+            })
+            .collect();
+        texts.extend(named.iter());
+        let target = Target::Index(name.clone());
+        probes.add(qn, want, target, &texts, (Shape::Index, sql));
     }
 }
 
@@ -263,30 +382,44 @@ fn read_results(rows: &[Row]) -> Result<Results> {
     Ok(out)
 }
 
+/// The vehicle's `CREATE TEMPORARY TABLE` with `candidates` (its columns
+/// and checks; indexes are separate statements).
+fn create_table_sql(vehicle: &Vehicle, candidates: &[&Candidate]) -> String {
+    let mut parts = vehicle.columns.clone();
+    for c in candidates {
+        if c.shape != Shape::Index {
+            parts.push(c.sql(vehicle.n));
+        }
+    }
+    format!(
+        "CREATE TEMPORARY TABLE reconcile_probe_t{} ({})",
+        vehicle.n,
+        parts.join(", ")
+    )
+}
+
 /// Creates every candidate in one batch; `None` when any of them fails.
 fn probe_all_at_once(
     tx: &mut Transaction<'_>,
     desired: &Schema,
-    probes: &[TableProbe],
+    vehicles: &[&Vehicle],
 ) -> Result<Option<Results>> {
     // Text sqlparser could not read goes alone, through `execute`.
-    if probes.iter().flat_map(|p| &p.candidates).any(|c| !c.parsed) {
+    if vehicles.iter().flat_map(|v| &v.candidates).any(|c| !c.parsed) {
         return Ok(None);
     }
     let mut batch = String::new();
-    for probe in probes {
+    for vehicle in vehicles {
         batch.push_str(&format!(
             "SET LOCAL search_path TO {};\n",
-            search_path(&probe.name.schema, desired)
+            search_path(&vehicle.schema, desired)
         ));
-        let all: Vec<&Candidate> = probe.candidates.iter().collect();
-        batch.push_str(&create_table_sql(probe, &all));
+        let all: Vec<&Candidate> = vehicle.candidates.iter().collect();
+        batch.push_str(&create_table_sql(vehicle, &all));
         batch.push_str(";\n");
-        for c in &all {
-            if matches!(c.target, Target::Index(_)) {
-                batch.push_str(&c.sql);
-                batch.push_str(";\n");
-            }
+        for c in all.iter().filter(|c| c.shape == Shape::Index) {
+            batch.push_str(&c.sql(vehicle.n));
+            batch.push_str(";\n");
         }
     }
     if tx.batch_execute(&batch).is_err() {
@@ -304,22 +437,22 @@ fn probe_all_at_once(
 fn probe_one_by_one(
     tx: &mut Transaction<'_>,
     desired: &Schema,
-    probes: &[TableProbe],
+    vehicles: &[&Vehicle],
 ) -> Result<Results> {
     let mut out = Results::new();
-    for probe in probes {
-        for c in &probe.candidates {
+    for vehicle in vehicles {
+        for c in &vehicle.candidates {
             let Ok(mut sp) = tx.savepoint("reconcile_probe") else {
                 return Ok(out);
             };
             let result = (|| -> std::result::Result<Vec<Row>, postgres::Error> {
                 sp.batch_execute(&format!(
                     "SET LOCAL search_path TO {}",
-                    search_path(&probe.name.schema, desired)
+                    search_path(&vehicle.schema, desired)
                 ))?;
-                sp.execute(&create_table_sql(probe, &[c]), &[])?;
-                if matches!(c.target, Target::Index(_)) {
-                    sp.execute(&c.sql, &[])?;
+                sp.execute(&create_table_sql(vehicle, &[c]), &[])?;
+                if c.shape == Shape::Index {
+                    sp.execute(&c.sql(vehicle.n), &[])?;
                 }
                 query_results(&mut sp)
             })();
@@ -350,60 +483,58 @@ fn align(live: &mut SqlExpr, want: &SqlExpr, text: Option<&String>, schema: &str
     }
 }
 
-fn apply_results(desired: &Schema, current: &mut Schema, probes: &[TableProbe], results: &Results) {
-    for probe in probes {
+fn apply_results(desired: &Schema, current: &mut Schema, uses: &[Use], results: &Results) {
+    for u in uses {
         let (Some(want), Some(live)) = (
-            desired.tables.get(&probe.name),
-            current.tables.get_mut(&probe.name),
+            desired.tables.get(&u.table),
+            current.tables.get_mut(&u.table),
         ) else {
             continue;
         };
-        let schema = probe.name.schema.clone();
-        for c in &probe.candidates {
-            let rows = results.get(&format!("reconcile_probe_{}", c.n));
-            let at = |k: i32| rows.and_then(|r| r.iter().find(|(p, _)| *p == k).map(|(_, t)| t));
-            match &c.target {
-                Target::Column { column, generated } => {
-                    let (Some(w), Some(l)) = (
-                        want.column(column),
-                        live.columns.iter_mut().find(|l| &l.name == column),
-                    ) else {
-                        continue;
-                    };
-                    let (w, l) = if *generated {
-                        (w.generated.as_ref(), l.generated.as_mut())
-                    } else {
-                        (w.default.as_ref(), l.default.as_mut())
-                    };
-                    if let (Some(w), Some(l)) = (w, l) {
-                        align(l, w, at(0), &schema);
+        let schema = u.table.schema.clone();
+        let rows = results.get(&format!("reconcile_probe_{}", u.candidate));
+        let at = |k: i32| rows.and_then(|r| r.iter().find(|(p, _)| *p == k).map(|(_, t)| t));
+        match &u.target {
+            Target::Column { column, generated } => {
+                let (Some(w), Some(l)) = (
+                    want.column(column),
+                    live.columns.iter_mut().find(|l| &l.name == column),
+                ) else {
+                    continue;
+                };
+                let (w, l) = if *generated {
+                    (w.generated.as_ref(), l.generated.as_mut())
+                } else {
+                    (w.default.as_ref(), l.default.as_mut())
+                };
+                if let (Some(w), Some(l)) = (w, l) {
+                    align(l, w, at(0), &schema);
+                }
+            }
+            Target::Check(name) => {
+                if let (
+                    Some(ConstraintKind::Check { expr: w }),
+                    Some(ConstraintKind::Check { expr: l }),
+                ) = (
+                    want.constraints.get(name).map(|c| &c.kind),
+                    live.constraints.get_mut(name).map(|c| &mut c.kind),
+                ) {
+                    align(l, w, at(0), &schema);
+                }
+            }
+            Target::Index(name) => {
+                let (Some(w), Some(l)) = (want.indexes.get(name), live.indexes.get_mut(name))
+                else {
+                    continue;
+                };
+                for (k, (wk, lk)) in w.keys.iter().zip(l.keys.iter_mut()).enumerate() {
+                    if let (IndexKey::Expr(we), IndexKey::Expr(le)) = (wk, lk) {
+                        let pos = i32::try_from(k + 1).unwrap_or(i32::MAX);
+                        align(le, we, at(pos), &schema);
                     }
                 }
-                Target::Check(name) => {
-                    if let (
-                        Some(ConstraintKind::Check { expr: w }),
-                        Some(ConstraintKind::Check { expr: l }),
-                    ) = (
-                        want.constraints.get(name).map(|c| &c.kind),
-                        live.constraints.get_mut(name).map(|c| &mut c.kind),
-                    ) {
-                        align(l, w, at(0), &schema);
-                    }
-                }
-                Target::Index(name) => {
-                    let (Some(w), Some(l)) = (want.indexes.get(name), live.indexes.get_mut(name))
-                    else {
-                        continue;
-                    };
-                    for (k, (wk, lk)) in w.keys.iter().zip(l.keys.iter_mut()).enumerate() {
-                        if let (IndexKey::Expr(we), IndexKey::Expr(le)) = (wk, lk) {
-                            let pos = i32::try_from(k + 1).unwrap_or(i32::MAX);
-                            align(le, we, at(pos), &schema);
-                        }
-                    }
-                    if let (Some(wp), Some(lp)) = (&w.predicate, l.predicate.as_mut()) {
-                        align(lp, wp, at(-1), &schema);
-                    }
+                if let (Some(wp), Some(lp)) = (&w.predicate, l.predicate.as_mut()) {
+                    align(lp, wp, at(-1), &schema);
                 }
             }
         }
@@ -418,31 +549,42 @@ pub fn align_table_expressions(
     current: &mut Schema,
 ) -> Result<()> {
     let probes = table_probes(desired, current);
-    if probes.is_empty() {
+    if probes.uses.is_empty() {
         return Ok(());
     }
-    // A transaction per chunk: thousands of temporary tables in one would
-    // exceed the lock table (max_locks_per_transaction), fail the batch and
-    // leave every candidate to the one-by-one path.
+    // Transactions of bounded size: thousands of temporary tables and
+    // indexes in one would exceed the lock table (max_locks_per_transaction),
+    // fail the batch and leave every candidate to the one-by-one path.
     let mut results = Results::new();
-    for chunk in probes.chunks(PROBE_CHUNK) {
-        let mut tx = client.transaction()?;
-        let found = match probe_all_at_once(&mut tx, desired, chunk)? {
-            Some(r) => r,
-            None => {
-                tx.rollback()?;
-                tx = client.transaction()?;
-                probe_one_by_one(&mut tx, desired, chunk)?
-            }
-        };
-        tx.rollback()?;
-        results.extend(found);
+    let mut chunk: Vec<&Vehicle> = Vec::new();
+    let mut weight = 0;
+    for (i, vehicle) in probes.vehicles.iter().enumerate() {
+        chunk.push(vehicle);
+        weight += vehicle.weight();
+        if weight >= PROBE_LOCKS || i + 1 == probes.vehicles.len() {
+            let mut tx = client.transaction()?;
+            let found = match probe_all_at_once(&mut tx, desired, &chunk)? {
+                Some(r) => r,
+                None => {
+                    tx.rollback()?;
+                    tx = client.transaction()?;
+                    probe_one_by_one(&mut tx, desired, &chunk)?
+                }
+            };
+            tx.rollback()?;
+            results.extend(found);
+            chunk.clear();
+            weight = 0;
+        }
     }
-    apply_results(desired, current, &probes, &results);
+    apply_results(desired, current, &probes.uses, &results);
     Ok(())
 }
 
-/// Tables (or views) probed in one transaction.
+/// Temporary tables and indexes created in one transaction.
+const PROBE_LOCKS: usize = 400;
+
+/// Views probed in one transaction.
 const PROBE_CHUNK: usize = 200;
 
 /// Makes live view queries that PostgreSQL reads the same way as the desired
