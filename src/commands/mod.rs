@@ -12,7 +12,7 @@ use crate::cli::{Cli, Command, Format, GlobalArgs};
 use crate::error::{Error, Result};
 use crate::introspect::{self, Catalog};
 use crate::load::{self, Desired, IgnoreRules};
-use crate::plan::{Plan, PlanContext, fingerprint, make_plan};
+use crate::plan::{Plan, PlanContext, fingerprint::{self, fingerprint}, make_plan};
 use postgres::Client;
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -99,11 +99,14 @@ pub fn plan_database(
     source: &str,
     lock_timeout: &str,
 ) -> Result<(Plan, Catalog)> {
-    plan_database_with(client, None, desired, ignore, source, lock_timeout)
+    plan_database_with(client, None, desired, ignore, source, lock_timeout, None)
 }
 
 /// Like [`plan_database`]; with the URL, introspection runs its heaviest
-/// catalog queries on extra connections at once.
+/// catalog queries on extra connections at once. With the fingerprint the
+/// history recorded (`recorded`), the context also carries the fingerprint
+/// of earlier versions when that one is not today's (see
+/// [`fingerprint::legacy`]).
 pub fn plan_database_with(
     client: &mut Client,
     url: Option<&str>,
@@ -111,18 +114,21 @@ pub fn plan_database_with(
     ignore: &IgnoreRules,
     source: &str,
     lock_timeout: &str,
+    recorded: Option<&str>,
 ) -> Result<(Plan, Catalog)> {
     let mut catalog = introspect::introspect_with(client, url, &desired.schema.schemas, ignore)
         .map_err(|e| name_lock_holders(client, desired, e))?;
     let fingerprint = fingerprint(&catalog.schema, &catalog.graph);
-    let legacy_fingerprint = crate::plan::fingerprint::legacy(&catalog.schema);
+    let legacy_fingerprint = recorded
+        .filter(|r| *r != fingerprint)
+        .map(|_| fingerprint::legacy(&catalog.schema));
     introspect::align_with_server(client, &desired.schema, &mut catalog.schema)
         .map_err(|e| name_lock_holders(client, desired, e))?;
     let context = PlanContext {
         source: Some(source.to_string()),
         source_hash: Some(desired.source_hash.clone()),
         fingerprint: Some(fingerprint),
-        legacy_fingerprint: Some(legacy_fingerprint),
+        legacy_fingerprint,
         unmanaged_schemas: catalog
             .existing_schemas
             .iter()

@@ -26,6 +26,7 @@ pub(super) fn run(
                 &ignore,
                 &global.schema,
                 &args.lock_timeout,
+                None,
             )?
             .0
         }

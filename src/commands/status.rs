@@ -16,6 +16,8 @@ pub(super) fn run(
     parse_duration(&args.lock_timeout)?;
     let (desired, ignore) = load_inputs(global)?;
     let (mut client, url) = open_reader(global, &args.lock_timeout, "status")?;
+    let entries = history::list(&mut client, &global.history_schema)?;
+    let last = entries.iter().find(|e| e.outcome == "success");
     let (plan, catalog) = plan_database_with(
         &mut client,
         Some(url),
@@ -23,9 +25,8 @@ pub(super) fn run(
         &ignore,
         &global.schema,
         &args.lock_timeout,
+        last.and_then(|e| e.fingerprint_after.as_deref()),
     )?;
-    let entries = history::list(&mut client, &global.history_schema)?;
-    let last = entries.iter().find(|e| e.outcome == "success");
     let in_sync = plan.is_empty();
     let state = match (last.is_some(), in_sync) {
         (false, _)

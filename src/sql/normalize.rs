@@ -63,16 +63,34 @@ pub fn parse_query(sql: &str) -> Result<Query, String> {
 /// Builds an [`SqlExpr`] from user or catalog text; `schema` is the schema the
 /// expression belongs to (its own qualifier is dropped when comparing).
 pub fn expr(sql: &str, schema: &str) -> Result<SqlExpr, String> {
-    let mut parsed = parse_expr(sql)?;
-    let _ = parsed.visit(&mut Canonicalizer { schema });
-    Ok(SqlExpr {
-        sql: tokens::embeddable(sql),
-        canonical: parsed.to_string(),
-    })
+    expr_with_references(sql, schema).map(|(e, _)| e)
+}
+
+/// A canonical form with the names it reads, or why the text does not parse.
+type Reading = Result<(SqlExpr, References), String>;
+
+thread_local! {
+    /// Readings of expression texts already seen, by (text, schema): the
+    /// same default, check or predicate recurs on many tables (`now()`,
+    /// `''::text`, `(amount >= (0)::numeric)`), and parsing is the costly
+    /// part of loading and introspection. The reading is a pure function
+    /// of the two, so a repeat is never read differently.
+    static READINGS: std::cell::RefCell<std::collections::HashMap<(String, String), Reading>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
 }
 
 /// Like [`expr`], also returning the names the expression reads (one parse).
-pub fn expr_with_references(sql: &str, schema: &str) -> Result<(SqlExpr, References), String> {
+pub fn expr_with_references(sql: &str, schema: &str) -> Reading {
+    let key = (sql.to_string(), schema.to_string());
+    if let Some(hit) = READINGS.with(|r| r.borrow().get(&key).cloned()) {
+        return hit;
+    }
+    let reading = read_expr(sql, schema);
+    READINGS.with(|r| r.borrow_mut().insert(key, reading.clone()));
+    reading
+}
+
+fn read_expr(sql: &str, schema: &str) -> Reading {
     let mut parsed = parse_expr(sql)?;
     let mut refs = References::default();
     let _ = sqlparser::ast::Visit::visit(&parsed, &mut Collector::new(&mut refs));

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 
 /// Names an expression or query reads: relations and bare column names.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct References {
     /// Relations as written, each a list of unquoted name parts.
     pub relations: BTreeSet<Vec<String>>,
@@ -163,6 +163,21 @@ impl sqlparser::ast::Visitor for Collector<'_> {
 /// The names an expression reads; for text sqlparser cannot parse, every
 /// name it may read (see [`tokens::names`]).
 pub fn expr_references(sql: &str) -> Result<References, String> {
+    thread_local! {
+        /// What texts already seen read (the same expression recurs on
+        /// many tables; the answer depends on the text alone).
+        static SEEN: std::cell::RefCell<std::collections::HashMap<String, Result<References, String>>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    if let Some(hit) = SEEN.with(|s| s.borrow().get(sql).cloned()) {
+        return hit;
+    }
+    let refs = read_expr_references(sql);
+    SEEN.with(|s| s.borrow_mut().insert(sql.to_string(), refs.clone()));
+    refs
+}
+
+fn read_expr_references(sql: &str) -> Result<References, String> {
     let Ok(parsed) = parse_expr(sql) else {
         return tokens::names(sql);
     };
