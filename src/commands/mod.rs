@@ -12,7 +12,11 @@ use crate::cli::{Cli, Command, Format, GlobalArgs};
 use crate::error::{Error, Result};
 use crate::introspect::{self, Catalog};
 use crate::load::{self, Desired, IgnoreRules};
-use crate::plan::{Plan, PlanContext, fingerprint::{self, fingerprint}, make_plan};
+use crate::plan::{
+    Plan, PlanContext,
+    fingerprint::{self, fingerprint},
+    make_plan,
+};
 use postgres::Client;
 use std::collections::BTreeSet;
 use std::io::Write;

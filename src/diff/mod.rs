@@ -5,6 +5,7 @@
 //! objects. The result is sorted by kind and name.
 
 mod change;
+mod dependants;
 mod enum_usage;
 mod renames;
 mod serial;
@@ -34,7 +35,6 @@ pub fn diff(
         current: Cow::Borrowed(current),
         desired,
         touched_columns: BTreeSet::new(),
-        touched_relations: BTreeSet::new(),
         swapped_columns: BTreeSet::new(),
         graph,
         rebuilt: Rebuilt::default(),
@@ -51,6 +51,7 @@ pub fn diff(
     d.sequences();
     d.tables();
     d.views();
+    d.rebuild_dependants();
     crate::graph::protect::check(&d.changes, graph).map_err(Refusal)?;
     Ok(d.changes)
 }
@@ -63,8 +64,6 @@ struct Differ<'a> {
     desired: &'a Schema,
     /// Columns whose stored type changes or that are dropped/recreated.
     touched_columns: BTreeSet<(QualifiedName, String)>,
-    /// Relations dropped or recreated.
-    touched_relations: BTreeSet<QualifiedName>,
     /// Columns converted by an enum type swap.
     swapped_columns: BTreeSet<(QualifiedName, String)>,
     /// What depends on what in the database.
@@ -74,13 +73,10 @@ struct Differ<'a> {
     rebuilt: Rebuilt,
 }
 
-/// Managed dependants of a replaced object, found in the graph.
+/// Managed dependants of a replaced type that the type's own change
+/// handles (the rest are rebuilt by [`Differ::rebuild_dependants`]).
 #[derive(Default)]
 struct Rebuilt {
-    views: BTreeSet<QualifiedName>,
-    constraints: BTreeSet<(QualifiedName, String)>,
-    /// Indexes by schema and name.
-    indexes: BTreeSet<(String, String)>,
     /// Generated columns: dropped and added again.
     columns: BTreeSet<(QualifiedName, String)>,
 }
@@ -178,12 +174,12 @@ impl Differ<'_> {
         }
     }
 
-    /// The managed objects the catalog records as depending on the type
-    /// `qn`, which is replaced: views, constraints and indexes are dropped
-    /// before and created again after, generated columns dropped and added
+    /// The managed columns the catalog records as depending on the type
+    /// `qn`, which is replaced: generated columns are dropped and added
     /// again; columns of that type are converted by the swap itself, and
     /// the defaults that name it are returned, to be dropped before and set
-    /// again after by the swap.
+    /// again after by the swap. (Views, constraints and indexes over the
+    /// type are rebuilt by [`Differ::rebuild_dependants`].)
     fn rebuild_dependants_of_type(&mut self, qn: &QualifiedName) -> Vec<EnumDefault> {
         use crate::graph::{Kind, ObjectId};
         let target = ObjectId::relation(Kind::Enum, qn);
@@ -196,11 +192,6 @@ impl Differ<'_> {
             let from = &e.from.id;
             let parent = from.parent.as_deref().and_then(ObjectId::qualified);
             match (&from.kind, parent) {
-                (Kind::View | Kind::MaterializedView, None) => {
-                    if let Some(v) = from.qualified() {
-                        self.rebuilt.views.insert(v);
-                    }
-                }
                 (Kind::Column, Some(table)) => {
                     let Some(col) = self
                         .current
@@ -231,108 +222,11 @@ impl Differ<'_> {
                         });
                     }
                 }
-                (Kind::Constraint, Some(table)) => {
-                    self.rebuilt.constraints.insert((table, from.name.clone()));
-                }
-                (Kind::Index, None) => {
-                    if let Some(schema) = &from.schema {
-                        self.rebuilt
-                            .indexes
-                            .insert((schema.clone(), from.name.clone()));
-                    }
-                }
                 _ => {}
             }
         }
         defaults.sort_by(|a, b| (&a.table, &a.column).cmp(&(&b.table, &b.column)));
         defaults
-    }
-
-    /// Constraints and indexes that depend on a replaced type and that the
-    /// table diff did not already drop: dropped, and added again when the
-    /// desired schema keeps them.
-    fn rebuild_constraints_and_indexes(&mut self) {
-        let dropped_constraints: BTreeSet<(QualifiedName, String)> = self
-            .changes
-            .iter()
-            .filter_map(|c| match c {
-                Change::DropConstraint { table, constraint } => {
-                    Some((table.clone(), constraint.name.clone()))
-                }
-                _ => None,
-            })
-            .collect();
-        let dropped_indexes: BTreeSet<(String, String)> = self
-            .changes
-            .iter()
-            .filter_map(|c| match c {
-                Change::DropIndex { table, index } => {
-                    Some((table.schema.clone(), index.name.clone()))
-                }
-                _ => None,
-            })
-            .collect();
-        let mut extra = Vec::new();
-        for (table, name) in &self.rebuilt.constraints {
-            if dropped_constraints.contains(&(table.clone(), name.clone())) {
-                continue;
-            }
-            let Some(have) = self
-                .current
-                .tables
-                .get(table)
-                .and_then(|t| t.constraints.get(name))
-            else {
-                continue;
-            };
-            extra.push(Change::DropConstraint {
-                table: table.clone(),
-                constraint: have.clone(),
-            });
-            if let Some(want) = self
-                .desired
-                .tables
-                .get(table)
-                .and_then(|t| t.constraints.get(name))
-            {
-                extra.push(Change::AddConstraint {
-                    table: table.clone(),
-                    constraint: want.clone(),
-                    existing_table: true,
-                });
-            }
-        }
-        for (schema, name) in &self.rebuilt.indexes {
-            if dropped_indexes.contains(&(schema.clone(), name.clone())) {
-                continue;
-            }
-            let Some((table, have)) = self
-                .current
-                .tables
-                .iter()
-                .filter(|(qn, _)| qn.schema == *schema)
-                .find_map(|(qn, t)| t.indexes.get(name).map(|i| (qn, i)))
-            else {
-                continue;
-            };
-            extra.push(Change::DropIndex {
-                table: table.clone(),
-                index: have.clone(),
-            });
-            if let Some(want) = self
-                .desired
-                .tables
-                .get(table)
-                .and_then(|t| t.indexes.get(name))
-            {
-                extra.push(Change::CreateIndex {
-                    table: table.clone(),
-                    index: want.clone(),
-                    existing_table: true,
-                });
-            }
-        }
-        self.changes.extend(extra);
     }
 
     /// Managed columns (current, kept in desired) whose type is the enum `qn`.
@@ -437,14 +331,9 @@ impl Differ<'_> {
                     });
                 }
             }
-            self.touched_relations.insert(qn.clone());
             self.changes.push(Change::DropTable(Box::new(have.clone())));
         }
-        // Foreign keys whose referenced key is dropped or rebuilt must go first
-        // and come back after.
         self.current = current;
-        self.rebuild_dependent_foreign_keys();
-        self.rebuild_constraints_and_indexes();
     }
 
     fn create_table(&mut self, want: &Table) {
@@ -681,119 +570,32 @@ impl Differ<'_> {
         }
     }
 
-    /// A foreign key depends on the unique index of the key it references:
-    /// when that key is dropped (or rebuilt), an unchanged foreign key must be
-    /// dropped before and added again after.
-    fn rebuild_dependent_foreign_keys(&mut self) {
-        let mut gone: BTreeSet<(QualifiedName, Vec<String>)> = BTreeSet::new();
-        for c in &self.changes {
-            match c {
-                Change::DropConstraint { table, constraint } => {
-                    if let Some(cols) = constraint.kind.key_columns() {
-                        gone.insert((table.clone(), cols));
-                    }
-                }
-                Change::DropIndex { table, index } => {
-                    if let Some(cols) = index.key_columns() {
-                        gone.insert((table.clone(), cols));
-                    }
-                }
-                _ => {}
-            }
-        }
-        if gone.is_empty() {
-            return;
-        }
-        let already: BTreeSet<(QualifiedName, String)> = self
-            .changes
-            .iter()
-            .filter_map(|ch| match ch {
-                Change::DropConstraint { table, constraint } => {
-                    Some((table.clone(), constraint.name.clone()))
-                }
-                _ => None,
-            })
-            .collect();
-        let mut extra = Vec::new();
-        for (tq, table) in &self.current.tables {
-            let Some(want_table) = self.desired.tables.get(tq) else {
-                continue;
-            };
-            for c in table.constraints.values() {
-                let ConstraintKind::ForeignKey(fk) = &c.kind else {
-                    continue;
-                };
-                let mut cols = fk.ref_columns.clone();
-                cols.sort();
-                if !gone.contains(&(fk.ref_table.clone(), cols)) {
-                    continue;
-                }
-                // Already dropped (changed or removed) by the table diff?
-                if already.contains(&(tq.clone(), c.name.clone())) {
-                    continue;
-                }
-                extra.push(Change::DropConstraint {
-                    table: tq.clone(),
-                    constraint: c.clone(),
-                });
-                if let Some(w) = want_table.constraints.get(&c.name) {
-                    extra.push(Change::AddConstraint {
-                        table: tq.clone(),
-                        constraint: w.clone(),
-                        existing_table: true,
-                    });
-                }
-            }
-        }
-        self.changes.extend(extra);
-    }
-
+    /// Views created, changed or dropped; the views over what the plan
+    /// rebuilds are found by [`Differ::rebuild_dependants`].
     fn views(&mut self) {
-        // Views over changed columns or recreated relations must be dropped
-        // and created again, and so must the views over those.
-        let mut dirty: BTreeSet<QualifiedName> = BTreeSet::new();
-        loop {
-            let before = dirty.len();
-            for (qn, v) in &self.current.views {
-                if dirty.contains(qn) {
-                    continue;
-                }
-                let changed = self.rebuilt.views.contains(qn)
-                    || self
-                        .desired
-                        .views
-                        .get(qn)
-                        .is_none_or(|w| w.query != v.query || w.materialized != v.materialized)
-                    || v.column_deps
-                        .iter()
-                        .any(|d| self.touched_columns.contains(d))
-                    || v.depends_on
-                        .iter()
-                        .any(|r| self.touched_relations.contains(r) || dirty.contains(r));
-                if changed {
-                    dirty.insert(qn.clone());
-                }
-            }
-            if dirty.len() == before {
-                break;
-            }
-        }
-        for qn in &dirty {
-            self.touched_relations.insert(qn.clone());
-            if let Some(v) = self.current.views.get(qn) {
+        for (qn, v) in &self.current.views {
+            let changed = self
+                .desired
+                .views
+                .get(qn)
+                .is_none_or(|w| w.query != v.query || w.materialized != v.materialized);
+            if changed {
                 self.changes.push(Change::DropView(v.clone()));
             }
         }
         for (qn, v) in &self.desired.views {
-            if !self.current.views.contains_key(qn) || dirty.contains(qn) {
-                self.changes.push(Change::CreateView(v.clone()));
-            } else if let Some(cur) = self.current.views.get(qn)
-                && cur.comment != v.comment
-            {
-                self.changes.push(Change::Comment {
-                    target: CommentTarget::View(qn.clone(), v.materialized),
-                    comment: v.comment.clone(),
-                });
+            match self.current.views.get(qn) {
+                None => self.changes.push(Change::CreateView(v.clone())),
+                Some(cur) if cur.query != v.query || cur.materialized != v.materialized => {
+                    self.changes.push(Change::CreateView(v.clone()));
+                }
+                Some(cur) if cur.comment != v.comment => {
+                    self.changes.push(Change::Comment {
+                        target: CommentTarget::View(qn.clone(), v.materialized),
+                        comment: v.comment.clone(),
+                    });
+                }
+                Some(_) => {}
             }
         }
     }

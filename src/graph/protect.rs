@@ -14,9 +14,20 @@ use crate::diff::Change;
 use crate::model::{ConstraintKind, QualifiedName};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// How a step hits an object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Hit {
+    /// The step, in words (`drop table public.users`).
+    pub step: String,
+    /// The object stays but is rewritten in place (a column given another
+    /// type): PostgreSQL rebuilds the indexes and constraints over it
+    /// itself, but not the views, rules or generated columns.
+    pub rewritten: bool,
+}
+
 /// What the plan drops or rewrites, by identity (current names), with the
 /// step that does it.
-fn hit_objects(changes: &[Change]) -> BTreeMap<ObjectId, String> {
+pub(crate) fn hit_objects(changes: &[Change]) -> BTreeMap<ObjectId, Hit> {
     // Renames come first in a plan: map the new names back to the current ones.
     let mut table_from: BTreeMap<QualifiedName, QualifiedName> = BTreeMap::new();
     let mut column_from: BTreeMap<(QualifiedName, String), String> = BTreeMap::new();
@@ -41,10 +52,9 @@ fn hit_objects(changes: &[Change]) -> BTreeMap<ObjectId, String> {
             .map_or(name, String::as_str);
         ObjectId::child(Kind::Column, table(qn), current)
     };
-    let mut hits = BTreeMap::new();
-    let mut hit = |id: ObjectId, step: String| {
-        hits.entry(id).or_insert(step);
-    };
+    let (mut dropped, mut rewritten) = (Vec::new(), Vec::new());
+    let mut hit = |id: ObjectId, step: String| dropped.push((id, step));
+    let mut rewrite = |id: ObjectId, step: String| rewritten.push((id, step));
     for c in changes {
         match c {
             Change::DropTable(t) => hit(table(&t.name), format!("drop table {}", t.name)),
@@ -71,17 +81,17 @@ fn hit_objects(changes: &[Change]) -> BTreeMap<ObjectId, String> {
             Change::AlterColumn { table: t, from, to }
                 if from.ty != to.ty || from.collation != to.collation =>
             {
-                hit(
+                rewrite(
                     column(t, &to.name),
                     format!("alter column {t}.{} (type)", to.name),
                 );
             }
             Change::RecreateEnum { from, columns, .. } => {
                 let step = format!("recreate enum {}", from.name);
-                hit(ObjectId::relation(Kind::Enum, &from.name), step.clone());
                 for ec in columns {
-                    hit(column(&ec.table, &ec.column.name), step.clone());
+                    rewrite(column(&ec.table, &ec.column.name), step.clone());
                 }
+                hit(ObjectId::relation(Kind::Enum, &from.name), step);
             }
             Change::DropEnum(e) => hit(
                 ObjectId::relation(Kind::Enum, &e.name),
@@ -126,6 +136,12 @@ fn hit_objects(changes: &[Change]) -> BTreeMap<ObjectId, String> {
                 format!("drop extension {}", e.name),
             ),
             _ => {}
+        }
+    }
+    let mut hits = BTreeMap::new();
+    for (list, rewritten) in [(rewritten, true), (dropped, false)] {
+        for (id, step) in list {
+            hits.entry(id).or_insert(Hit { step, rewritten });
         }
     }
     hits
@@ -227,11 +243,11 @@ pub fn check(changes: &[Change], graph: &Graph) -> Result<(), String> {
         // The object itself, or what it belongs to (a column of a dropped table).
         let mut target = Some(&e.to.id);
         while let Some(t) = target {
-            if let Some(step) = hits.get(t) {
+            if let Some(hit) = hits.get(t) {
                 broken
                     .entry(dependant.to_string())
                     .or_default()
-                    .insert(step.as_str());
+                    .insert(hit.step.as_str());
                 break;
             }
             target = t.parent.as_deref();

@@ -271,10 +271,7 @@ fn collect_candidates(qn: &QualifiedName, want: &Table, live: &Table, probes: &m
         if differs(col.generated.as_ref(), l.generated.as_ref())
             && let Some(g) = &col.generated
         {
-            let sql = format!(
-                "{} GENERATED ALWAYS AS ({}\n) STORED",
-                col.ty.sql, g.sql
-            );
+            let sql = format!("{} GENERATED ALWAYS AS ({}\n) STORED", col.ty.sql, g.sql);
             let target = Target::Column {
                 column: col.name.clone(),
                 generated: true,
@@ -317,11 +314,7 @@ fn collect_candidates(qn: &QualifiedName, want: &Table, live: &Table, probes: &m
                 }
             })
             .collect();
-        let mut sql = format!(
-            "USING {} ({})",
-            quote_ident(&index.method),
-            keys.join(", ")
-        );
+        let mut sql = format!("USING {} ({})", quote_ident(&index.method), keys.join(", "));
         if let Some(p) = &index.predicate {
             texts.push(p);
             sql.push_str(&format!(" WHERE ({}\n)", p.sql));
@@ -405,7 +398,11 @@ fn probe_all_at_once(
     vehicles: &[&Vehicle],
 ) -> Result<Option<Results>> {
     // Text sqlparser could not read goes alone, through `execute`.
-    if vehicles.iter().flat_map(|v| &v.candidates).any(|c| !c.parsed) {
+    if vehicles
+        .iter()
+        .flat_map(|v| &v.candidates)
+        .any(|c| !c.parsed)
+    {
         return Ok(None);
     }
     let mut batch = String::new();
