@@ -191,38 +191,39 @@ impl Differ<'_> {
             }
             let from = &e.from.id;
             let parent = from.parent.as_deref().and_then(ObjectId::qualified);
-            match (&from.kind, parent) {
-                (Kind::Column, Some(table)) => {
-                    let Some(col) = self
-                        .current
-                        .tables
-                        .get(&table)
-                        .and_then(|t| t.column(&from.name))
-                    else {
-                        continue;
-                    };
-                    if col.ty.sql == sql || col.ty.sql == array_sql {
-                        continue;
-                    }
-                    if col.generated.is_some() {
-                        self.rebuilt.columns.insert((table, from.name.clone()));
-                    } else if col.default.is_some() {
-                        let default = self
-                            .desired
-                            .tables
-                            .get(&table)
-                            .and_then(|t| t.column(&from.name))
-                            .and_then(|c| c.default.clone());
-                        self.swapped_columns
-                            .insert((table.clone(), from.name.clone()));
-                        defaults.push(EnumDefault {
-                            table,
-                            column: from.name.clone(),
-                            default,
-                        });
-                    }
-                }
-                _ => {}
+            if from.kind != Kind::Column {
+                continue;
+            }
+            let Some(table) = parent else {
+                continue;
+            };
+            let Some(col) = self
+                .current
+                .tables
+                .get(&table)
+                .and_then(|t| t.column(&from.name))
+            else {
+                continue;
+            };
+            if col.ty.sql == sql || col.ty.sql == array_sql {
+                continue;
+            }
+            if col.generated.is_some() {
+                self.rebuilt.columns.insert((table, from.name.clone()));
+            } else if col.default.is_some() {
+                let default = self
+                    .desired
+                    .tables
+                    .get(&table)
+                    .and_then(|t| t.column(&from.name))
+                    .and_then(|c| c.default.clone());
+                self.swapped_columns
+                    .insert((table.clone(), from.name.clone()));
+                defaults.push(EnumDefault {
+                    table,
+                    column: from.name.clone(),
+                    default,
+                });
             }
         }
         defaults.sort_by(|a, b| (&a.table, &a.column).cmp(&(&b.table, &b.column)));
