@@ -70,6 +70,9 @@ pub enum Kind {
     Statistics,
     /// A collation.
     Collation,
+    /// An operator family (with its classes, operators and support
+    /// functions).
+    OperatorFamily,
     /// Anything else, by the name `pg_identify_object` gives its kind.
     Other(String),
 }
@@ -103,6 +106,7 @@ impl Kind {
             "publication relation" | "publication" => Kind::Publication,
             "statistics object" => Kind::Statistics,
             "collation" => Kind::Collation,
+            "operator family" | "operator class" => Kind::OperatorFamily,
             other => Kind::Other(other.to_string()),
         }
     }
@@ -150,6 +154,7 @@ impl Kind {
             Kind::Publication => ("publication", "publications"),
             Kind::Statistics => ("statistics object", "statistics objects"),
             Kind::Collation => ("collation", "collations"),
+            Kind::OperatorFamily => ("operator family", "operator families"),
             Kind::Other(name) => return (name.clone(), format!("{name} objects")),
         };
         (one.to_string(), many.to_string())

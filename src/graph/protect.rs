@@ -195,6 +195,7 @@ fn created_relations(changes: &[Change]) -> Vec<(QualifiedName, String)> {
 /// rewrite, or holds a name they create; the message names every such
 /// object and the step that hits it.
 pub fn check(changes: &[Change], graph: &Graph) -> Result<(), String> {
+    inheritance(changes, graph)?;
     let taken: BTreeMap<QualifiedName, &ObjectId> = graph
         .unmanaged()
         .into_iter()
@@ -277,5 +278,83 @@ pub fn check(changes: &[Change], graph: &Graph) -> Result<(), String> {
         if broken.len() == 1 { "it" } else { "them" },
         if broken.len() == 1 { "it" } else { "them" },
         if broken.len() == 1 { "it" } else { "them" },
+    ))
+}
+
+/// Table inheritance is not managed yet: PostgreSQL passes a parent's
+/// column changes on to its children (dropping a column drops the child's
+/// copy and its values), so a plan that adds, drops, renames or retypes a
+/// column of a table other tables inherit from, or drops that table, is
+/// refused naming the children.
+fn inheritance(changes: &[Change], graph: &Graph) -> Result<(), String> {
+    // The plan names tables by their new names; the graph by current ones.
+    let mut current: BTreeMap<&QualifiedName, &QualifiedName> = BTreeMap::new();
+    for c in changes {
+        if let Change::RenameTable { from, to } = c {
+            current.insert(to, from);
+        }
+    }
+    let mut children: BTreeMap<QualifiedName, Vec<String>> = BTreeMap::new();
+    for e in &graph.edges {
+        let (from, to) = (&e.from.id, &e.to.id);
+        if from.kind == Kind::Table
+            && to.kind == Kind::Table
+            && from.parent.is_none()
+            && to.parent.is_none()
+            && let Some(parent) = to.qualified()
+        {
+            children.entry(parent).or_default().push(from.to_string());
+        }
+    }
+    if children.is_empty() {
+        return Ok(());
+    }
+    let mut broken: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for c in changes {
+        let (table, step) = match c {
+            Change::DropTable(t) => (&t.name, format!("drop table {}", t.name)),
+            Change::AddColumn { table, column } => {
+                (table, format!("add column {table}.{}", column.name))
+            }
+            Change::DropColumn { table, column } => {
+                (table, format!("drop column {table}.{}", column.name))
+            }
+            Change::RenameColumn { table, from, to } => {
+                (table, format!("rename column {table}.{from} to {to}"))
+            }
+            Change::AlterColumn { table, from, to }
+                if from.ty != to.ty || from.collation != to.collation =>
+            {
+                (table, format!("alter column {table}.{} (type)", to.name))
+            }
+            _ => continue,
+        };
+        let table = current.get(table).copied().unwrap_or(table);
+        for child in children.get(table).into_iter().flatten() {
+            broken
+                .entry(child.clone())
+                .or_default()
+                .insert(step.clone());
+        }
+    }
+    if broken.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = broken
+        .iter()
+        .map(|(child, steps)| {
+            let steps: Vec<String> = steps.iter().map(|s| format!("`{s}`")).collect();
+            format!(
+                "  - {child} inherits from the table of {}",
+                steps.join(", ")
+            )
+        })
+        .collect();
+    Err(format!(
+        "refusing to plan: reconcile does not manage table inheritance yet, and PostgreSQL would \
+         pass these changes on to the tables that inherit (dropping a column drops their copy \
+         and its values):\n{}\nmake the change by hand, or detach the children first \
+         (ALTER TABLE ... NO INHERIT)",
+        list.join("\n")
     ))
 }

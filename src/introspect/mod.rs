@@ -379,6 +379,7 @@ fn build(
                 name,
                 schema: row.col("schema")?,
                 version: row.col("version")?,
+                requires: row.col("requires")?,
             },
         );
     }

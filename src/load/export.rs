@@ -5,9 +5,10 @@
 //! model.
 
 use crate::model::{
-    Column, Constraint, ConstraintKind, Deferrable, FkAction, ForeignKey, Identity, IndexKey,
+    Column, Constraint, ConstraintKind, Deferrable, Enum, FkAction, ForeignKey, Identity, IndexKey,
     QualifiedName, Schema, Sequence, SequenceOptions, Table, quote_ident,
 };
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 const YAML_WORDS: &[&str] = &[
@@ -53,12 +54,23 @@ fn action(a: FkAction) -> &'static str {
     }
 }
 
-/// A type as written in the YAML of `schema`: its own schema's prefix dropped.
-fn type_text(col: &Column, schema: &str) -> String {
+/// A type as written in the YAML of `schema`: its own schema's prefix
+/// dropped for the enums the file declares and the extension types the
+/// loader knows by name; any other type of the schema (a domain, a
+/// composite type, an extension's domain) keeps it, which is how the loader
+/// takes a type defined outside the file.
+fn type_text(col: &Column, schema: &str, enums: &BTreeMap<QualifiedName, Enum>) -> String {
     let sql = col.ty.ddl();
     let prefix = format!("{}.", quote_ident(schema));
-    sql.strip_prefix(&prefix)
-        .map_or(sql.clone(), str::to_string)
+    let Some(rest) = sql.strip_prefix(&prefix) else {
+        return sql;
+    };
+    let base = rest.trim_end_matches("[]");
+    let known = enums.contains_key(&QualifiedName::new(schema, base))
+        || crate::load::validate::EXTENSION_TYPES
+            .iter()
+            .any(|(_, types)| types.contains(&base));
+    if known { rest.to_string() } else { sql }
 }
 
 fn relation_ref(target: &QualifiedName, schema: &str) -> String {
@@ -96,9 +108,14 @@ fn shortcut_of<'a>(table: &Table, c: &'a Constraint) -> Option<(&'a str, Option<
     }
 }
 
-fn column_yaml(table: &Table, col: &Column, out: &mut String) {
+fn column_yaml(
+    table: &Table,
+    col: &Column,
+    enums: &BTreeMap<QualifiedName, Enum>,
+    out: &mut String,
+) {
     let schema = &table.name.schema;
-    let mut fields: Vec<String> = vec![format!("type: {}", scalar(&type_text(col, schema)))];
+    let mut fields: Vec<String> = vec![format!("type: {}", scalar(&type_text(col, schema, enums)))];
     let mut implied_not_null = col.identity.is_some() || col.ty.serial.is_some();
     for c in table.constraints.values() {
         let Some((name, fk)) = shortcut_of(table, c) else {
@@ -175,7 +192,7 @@ fn column_yaml(table: &Table, col: &Column, out: &mut String) {
     );
 }
 
-fn table_yaml(table: &Table, out: &mut String) {
+fn table_yaml(table: &Table, enums: &BTreeMap<QualifiedName, Enum>, out: &mut String) {
     let schema = &table.name.schema;
     let _ = writeln!(out, "      {}:", scalar(&table.name.name));
     if let Some(c) = &table.comment {
@@ -186,7 +203,7 @@ fn table_yaml(table: &Table, out: &mut String) {
     } else {
         let _ = writeln!(out, "        columns:");
         for col in &table.columns {
-            column_yaml(table, col, out);
+            column_yaml(table, col, enums, out);
         }
     }
     let rest: Vec<&Constraint> = table
@@ -472,7 +489,7 @@ pub fn to_yaml(schema: &Schema, header: &str) -> String {
         if !tables.is_empty() {
             out.push_str("    tables:\n");
             for t in tables {
-                table_yaml(t, &mut out);
+                table_yaml(t, &schema.enums, &mut out);
             }
         }
         for (title, list) in [("views", views), ("materialized_views", matviews)] {

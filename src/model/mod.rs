@@ -42,6 +42,10 @@ pub struct Extension {
     pub schema: String,
     /// Version, when pinned in `schema.yaml` or read from the catalog.
     pub version: Option<String>,
+    /// Extensions this one needs (read from the catalog, where it decides
+    /// the order of drops; empty in `schema.yaml`).
+    #[serde(skip)]
+    pub requires: Vec<String>,
 }
 
 /// An enum type.

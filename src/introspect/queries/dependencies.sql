@@ -23,20 +23,46 @@ WITH managed AS (
   UNION ALL SELECT 'pg_catalog.pg_namespace'::regclass::oid, m.oid FROM managed m
 ), members AS MATERIALIZED (
   SELECT objid FROM pg_catalog.pg_depend WHERE deptype = 'e'
+), parts AS MATERIALIZED (
+  -- routines and types PostgreSQL made as parts of another object (a range
+  -- type's constructors and multirange type, array types): that object
+  SELECT objid FROM pg_catalog.pg_depend
+  WHERE deptype = 'i' AND classid IN ('pg_catalog.pg_proc'::regclass, 'pg_catalog.pg_type'::regclass)
 ), derived AS MATERIALIZED (
   -- constraints PostgreSQL derives from a parent one (per partition): part
   -- of that parent
   SELECT oid FROM pg_catalog.pg_constraint WHERE conparentid <> 0
+),
+-- the support functions and operators of an operator family are named as
+-- that family, and the constraints of a domain belong to the domain: both
+-- are left out with the family or domain when an extension owns it
+mapped AS (
+  SELECT d.deptype,
+         CASE WHEN ap.oid IS NOT NULL OR ao.oid IS NOT NULL
+              THEN 'pg_catalog.pg_opfamily'::regclass::oid ELSE d.classid END AS classid,
+         COALESCE(ap.amprocfamily, ao.amopfamily, d.objid) AS objid,
+         CASE WHEN ap.oid IS NOT NULL OR ao.oid IS NOT NULL THEN 0 ELSE d.objsubid END AS objsubid,
+         d.refclassid, d.refobjid, d.refobjsubid, k.contypid
+  FROM pg_catalog.pg_depend d
+  JOIN targets r ON r.classid = d.refclassid AND r.objid = d.refobjid
+  LEFT JOIN pg_catalog.pg_amproc ap
+         ON d.classid = 'pg_catalog.pg_amproc'::regclass AND ap.oid = d.objid
+  LEFT JOIN pg_catalog.pg_amop ao
+         ON d.classid = 'pg_catalog.pg_amop'::regclass AND ao.oid = d.objid
+  LEFT JOIN pg_catalog.pg_constraint k
+         ON d.classid = 'pg_catalog.pg_constraint'::regclass AND k.oid = d.objid AND k.contypid <> 0
+  WHERE d.deptype IN ('n', 'a')
+    AND NOT (d.deptype = 'a' AND d.classid IN ('pg_catalog.pg_attrdef'::regclass, 'pg_catalog.pg_constraint'::regclass))
+    AND NOT (d.deptype = 'a' AND d.classid = 'pg_catalog.pg_class'::regclass
+             AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjsubid > 0)
+    AND NOT (d.classid = 'pg_catalog.pg_class'::regclass AND d.refclassid = 'pg_catalog.pg_namespace'::regclass)
+    AND NOT (d.classid = 'pg_catalog.pg_constraint'::regclass AND d.objid IN (SELECT oid FROM derived))
 )
-SELECT d.deptype::text AS deptype, d.classid::bigint AS classid, d.objid::bigint AS objid,
-       d.objsubid AS objsubid, d.refclassid::bigint AS refclassid, d.refobjid::bigint AS refobjid,
-       d.refobjsubid AS refobjsubid
-FROM pg_catalog.pg_depend d
-JOIN targets r ON r.classid = d.refclassid AND r.objid = d.refobjid
-WHERE d.deptype IN ('n', 'a')
-  AND NOT (d.deptype = 'a' AND d.classid IN ('pg_catalog.pg_attrdef'::regclass, 'pg_catalog.pg_constraint'::regclass))
-  AND NOT (d.deptype = 'a' AND d.classid = 'pg_catalog.pg_class'::regclass
-           AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjsubid > 0)
-  AND NOT (d.classid = 'pg_catalog.pg_class'::regclass AND d.refclassid = 'pg_catalog.pg_namespace'::regclass)
-  AND d.objid NOT IN (SELECT objid FROM members)
-  AND NOT (d.classid = 'pg_catalog.pg_constraint'::regclass AND d.objid IN (SELECT oid FROM derived))
+SELECT DISTINCT m.deptype::text AS deptype, m.classid::bigint AS classid, m.objid::bigint AS objid,
+       m.objsubid AS objsubid, m.refclassid::bigint AS refclassid, m.refobjid::bigint AS refobjid,
+       m.refobjsubid AS refobjsubid
+FROM mapped m
+WHERE m.objid NOT IN (SELECT objid FROM members)
+  AND NOT (m.classid IN ('pg_catalog.pg_proc'::regclass, 'pg_catalog.pg_type'::regclass)
+           AND m.objid IN (SELECT objid FROM parts))
+  AND (m.contypid IS NULL OR m.contypid NOT IN (SELECT objid FROM members))

@@ -98,6 +98,13 @@ FROM x
 JOIN pg_catalog.pg_namespace n ON n.oid = x.objid
 WHERE x.classid = 'pg_catalog.pg_namespace'::regclass
 UNION ALL
+SELECT x.classid::bigint, x.objid::bigint, x.objsubid, 'operator family', n.nspname::text, NULL, NULL,
+       f.opfname::text, NULL, NULL
+FROM x
+JOIN pg_catalog.pg_opfamily f ON f.oid = x.objid
+JOIN pg_catalog.pg_namespace n ON n.oid = f.opfnamespace
+WHERE x.classid = 'pg_catalog.pg_opfamily'::regclass
+UNION ALL
 -- everything else: PostgreSQL's own address ({schema, relation, name} for
 -- the parts of a relation; a publication membership is {schema, table}
 -- with the publication as its argument)
@@ -119,4 +126,4 @@ CROSS JOIN LATERAL pg_catalog.pg_identify_object_as_address(x.classid, x.objid, 
 WHERE x.classid NOT IN ('pg_catalog.pg_class'::regclass, 'pg_catalog.pg_attrdef'::regclass,
                         'pg_catalog.pg_constraint'::regclass, 'pg_catalog.pg_rewrite'::regclass,
                         'pg_catalog.pg_type'::regclass, 'pg_catalog.pg_proc'::regclass,
-                        'pg_catalog.pg_namespace'::regclass)
+                        'pg_catalog.pg_namespace'::regclass, 'pg_catalog.pg_opfamily'::regclass)

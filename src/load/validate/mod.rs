@@ -20,7 +20,7 @@ mod table;
 use table::build_table;
 
 /// Types that common extensions add, so columns may use them offline.
-const EXTENSION_TYPES: &[(&str, &[&str])] = &[
+pub(crate) const EXTENSION_TYPES: &[(&str, &[&str])] = &[
     ("citext", &["citext"]),
     ("hstore", &["hstore"]),
     ("ltree", &["ltree", "lquery", "ltxtquery"]),
@@ -196,7 +196,13 @@ impl TypeEnv<'_> {
         };
         match schema {
             Some(s) if !self.schemas.contains(s) => Some(QualifiedName::new(s, name)),
-            Some(s) => in_schema(s).or_else(|| from_extension(Some(s))),
+            // A qualified name the file does not declare is a type defined
+            // outside it (a domain, composite or range type, or an
+            // extension's): the server checks that it exists. Only an
+            // unqualified unknown name is an error.
+            Some(s) => in_schema(s)
+                .or_else(|| from_extension(Some(s)))
+                .or_else(|| Some(QualifiedName::new(s, name))),
             None => in_schema(context).or_else(|| from_extension(None)),
         }
     }
@@ -406,6 +412,7 @@ pub(super) fn build(
                     name: name.clone(),
                     schema,
                     version,
+                    requires: Vec::new(),
                 },
             );
         }

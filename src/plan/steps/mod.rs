@@ -114,6 +114,7 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                 name,
                 schema,
                 version,
+                ..
             }) => {
                 let mut sql = format!(
                     "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {}",
@@ -152,7 +153,9 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                 vec![format!("DROP EXTENSION {}", quote_ident(&e.name))],
                 Phase::DropExtension,
             )
-            .drops([ObjectKey::Extension(e.name.clone())]),
+            .drops([ObjectKey::Extension(e.name.clone())])
+            // An extension goes before those it requires.
+            .needs_old(e.requires.iter().map(|r| ObjectKey::Extension(r.clone()))),
             Change::CreateEnum(e) => Step::new(
                 Action::Create,
                 ObjectKey::Type(e.name.clone()),

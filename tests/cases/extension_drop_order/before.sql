@@ -1,0 +1,3 @@
+CREATE EXTENSION IF NOT EXISTS earthdistance CASCADE;
+CREATE EXTENSION IF NOT EXISTS ltree;
+CREATE TABLE places (id bigint PRIMARY KEY, path ltree NOT NULL, spot earth);
