@@ -6,7 +6,7 @@ use super::CatalogRow;
 use crate::error::Result;
 use crate::graph::{Graph, Kind, Node, ObjectId};
 use postgres::Transaction;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// `pg_class`, `pg_type`... as `classid`: fixed oids of the system catalogs.
 pub(super) const PG_CLASS: i64 = 1259;
@@ -27,17 +27,31 @@ pub(super) struct Names {
     managed: HashMap<Address, ObjectId>,
     /// Unmanaged objects the other queries named (ignored ones).
     unmanaged: HashMap<Address, ObjectId>,
+    /// The addresses the dependencies name: the only ones kept.
+    wanted: HashSet<Address>,
 }
 
 impl Names {
+    /// Names for the ends of `dependencies`.
+    pub(super) fn for_dependencies(dependencies: &[Dependency]) -> Names {
+        Names {
+            wanted: dependencies.iter().flat_map(|d| [d.from, d.to]).collect(),
+            ..Names::default()
+        }
+    }
+
     /// Records a managed object.
     pub(super) fn managed(&mut self, address: Address, id: ObjectId) {
-        self.managed.insert(address, id);
+        if self.wanted.contains(&address) {
+            self.managed.insert(address, id);
+        }
     }
 
     /// Records an object reconcile leaves alone (ignored).
     pub(super) fn unmanaged(&mut self, address: Address, id: ObjectId) {
-        self.unmanaged.insert(address, id);
+        if self.wanted.contains(&address) {
+            self.unmanaged.insert(address, id);
+        }
     }
 
     fn node(&self, address: &Address) -> Option<Node> {

@@ -344,10 +344,18 @@ fn build(
         let query = CATALOG_QUERIES[i].0;
         rows[i] = r.into_iter().map(|row| CatalogRow { query, row }).collect();
     }
+    // The dependencies (the last query) first: only the objects they name
+    // are kept by address, not every column of every table.
+    let dependencies = rows
+        .pop()
+        .unwrap_or_default()
+        .iter()
+        .map(depend::Dependency::read)
+        .collect::<Result<Vec<_>>>()?;
     let mut rows = rows.into_iter();
     let mut next = move || rows.next().unwrap_or_default();
     let mut cat = Catalog::default();
-    let mut names = Names::default();
+    let mut names = Names::for_dependencies(&dependencies);
     let mut extra: Vec<(Node, Node, bool)> = Vec::new();
     for row in next() {
         let name: String = row.col("name")?;
@@ -830,9 +838,5 @@ fn build(
             },
         );
     }
-    let dependencies = next()
-        .iter()
-        .map(depend::Dependency::read)
-        .collect::<Result<Vec<_>>>()?;
     Ok((cat, dependencies, names, extra))
 }
