@@ -69,25 +69,25 @@ impl Renamed {
             (Kind::View | Kind::MaterializedView, None) => id.qualified().map(Dependant::View),
             (Kind::Constraint, Some(p)) if p.kind == Kind::Table => {
                 let table = self.table(p.qualified()?);
-                let name = self
-                    .constraints
-                    .get(&(table.clone(), id.name.clone()))
-                    .cloned()
-                    .unwrap_or_else(|| id.name.clone());
+                let name = new_name(&self.constraints, table.clone(), &id.name);
                 Some(Dependant::Constraint(table, name))
             }
             (Kind::Index, None) => {
                 let schema = id.schema.clone()?;
-                let name = self
-                    .indexes
-                    .get(&(schema.clone(), id.name.clone()))
-                    .cloned()
-                    .unwrap_or_else(|| id.name.clone());
+                let name = new_name(&self.indexes, schema.clone(), &id.name);
                 Some(Dependant::Index(schema, name))
             }
             _ => None,
         }
     }
+}
+
+/// The name `renames` gives `name` within `owner` (itself when none).
+fn new_name<K: Ord>(renames: &BTreeMap<(K, String), String>, owner: K, name: &str) -> String {
+    renames
+        .get(&(owner, name.to_string()))
+        .cloned()
+        .unwrap_or_else(|| name.to_string())
 }
 
 /// Whether a dependant of `kind` must be rebuilt when its target is hit

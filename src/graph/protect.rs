@@ -257,13 +257,7 @@ pub fn check(changes: &[Change], graph: &Graph) -> Result<(), String> {
     if broken.is_empty() {
         return Ok(());
     }
-    let list: Vec<String> = broken
-        .iter()
-        .map(|(what, steps)| {
-            let steps: Vec<String> = steps.iter().map(|s| format!("`{s}`")).collect();
-            format!("  - {what}, broken by {}", steps.join(", "))
-        })
-        .collect();
+    let list = bullets(&broken, ", broken by");
     Err(format!(
         "refusing to plan: {} reconcile does not manage depend{} on what the plan drops or \
          rewrites, and reconcile never drops or rewrites what it does not manage (no CASCADE):\n{}\n\
@@ -274,7 +268,7 @@ pub fn check(changes: &[Change], graph: &Graph) -> Result<(), String> {
             "these objects"
         },
         if broken.len() == 1 { "s" } else { "" },
-        list.join("\n"),
+        list,
         if broken.len() == 1 { "it" } else { "them" },
         if broken.len() == 1 { "it" } else { "them" },
         if broken.len() == 1 { "it" } else { "them" },
@@ -340,21 +334,24 @@ fn inheritance(changes: &[Change], graph: &Graph) -> Result<(), String> {
     if broken.is_empty() {
         return Ok(());
     }
-    let list: Vec<String> = broken
-        .iter()
-        .map(|(child, steps)| {
-            let steps: Vec<String> = steps.iter().map(|s| format!("`{s}`")).collect();
-            format!(
-                "  - {child} inherits from the table of {}",
-                steps.join(", ")
-            )
-        })
-        .collect();
+    let list = bullets(&broken, " inherits from the table of");
     Err(format!(
         "refusing to plan: reconcile does not manage table inheritance yet, and PostgreSQL would \
          pass these changes on to the tables that inherit (dropping a column drops their copy \
          and its values):\n{}\nmake the change by hand, or detach the children first \
          (ALTER TABLE ... NO INHERIT)",
-        list.join("\n")
+        list
     ))
+}
+
+/// One line per object: `  - <object><link> <steps>`, the steps quoted.
+fn bullets<S: AsRef<str>>(broken: &BTreeMap<String, BTreeSet<S>>, link: &str) -> String {
+    broken
+        .iter()
+        .map(|(what, steps)| {
+            let steps: Vec<String> = steps.iter().map(|s| format!("`{}`", s.as_ref())).collect();
+            format!("  - {what}{link} {}", steps.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }

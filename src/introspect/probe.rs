@@ -119,13 +119,28 @@ struct Probes {
     open: HashMap<(String, Vec<String>), usize>,
     /// (vehicle signature, definition) → candidate number.
     seen: HashMap<(String, Vec<String>, Shape, String), usize>,
-    /// Expression text → the column names it may read (`None`: any).
-    reads: HashMap<String, Option<BTreeSet<String>>>,
     next: usize,
 }
 
 /// Candidate columns a vehicle takes before another one is started.
 const VEHICLE_COLUMNS: usize = 1000;
+
+/// The column names `texts` may read: `None` when one of them does not
+/// parse or reads `*` (the vehicle then has every column).
+fn reads(texts: &[&SqlExpr]) -> Option<BTreeSet<String>> {
+    let mut all = BTreeSet::new();
+    for e in texts {
+        if !e.parsed() {
+            return None;
+        }
+        let refs = references::expr_references(&e.sql).ok()?;
+        if refs.wildcard {
+            return None;
+        }
+        all.extend(refs.identifiers);
+    }
+    Some(all)
+}
 
 fn differs(a: Option<&SqlExpr>, b: Option<&SqlExpr>) -> bool {
     matches!((a, b), (Some(a), Some(b)) if a.canonical != b.canonical)
@@ -140,37 +155,13 @@ fn probe_column(col: &Column) -> String {
 }
 
 impl Probes {
-    /// The column names `texts` may read: `None` when one of them does
-    /// not parse or reads `*` (the vehicle then has every column).
-    fn reads(&mut self, texts: &[&SqlExpr]) -> Option<BTreeSet<String>> {
-        let mut all = BTreeSet::new();
-        for e in texts {
-            let names = self
-                .reads
-                .entry(e.sql.clone())
-                .or_insert_with(|| {
-                    if !e.parsed() {
-                        return None;
-                    }
-                    references::expr_references(&e.sql)
-                        .ok()
-                        .filter(|r| !r.wildcard)
-                        .map(|r| r.identifiers)
-                })
-                .clone()?;
-            all.extend(names);
-        }
-        Some(all)
-    }
-
     /// Adds the candidate `definition` of `target` on `table`, whose
-    /// expressions are `texts`.
+    /// expressions are `texts` (and which names the columns `named`).
     fn add(
         &mut self,
-        table: &QualifiedName,
-        want: &Table,
+        (table, want): (&QualifiedName, &Table),
         target: Target,
-        texts: &[&SqlExpr],
+        (texts, named): (&[&SqlExpr], &[&str]),
         definition: (Shape, String),
     ) {
         let (shape, rest) = definition;
@@ -179,7 +170,10 @@ impl Probes {
         // not name cannot change how PostgreSQL reads it, and tables
         // declaring the same expression over the same columns then share
         // the candidate.
-        let reads = self.reads(texts);
+        let reads = reads(texts).map(|mut r| {
+            r.extend(named.iter().map(|c| (*c).to_string()));
+            r
+        });
         let columns: Vec<String> = want
             .columns
             .iter()
@@ -266,7 +260,7 @@ fn collect_candidates(qn: &QualifiedName, want: &Table, live: &Table, probes: &m
                 column: col.name.clone(),
                 generated: false,
             };
-            probes.add(qn, want, target, &[d], (Shape::Column, sql));
+            probes.add((qn, want), target, (&[d], &[]), (Shape::Column, sql));
         }
         if differs(col.generated.as_ref(), l.generated.as_ref())
             && let Some(g) = &col.generated
@@ -276,7 +270,7 @@ fn collect_candidates(qn: &QualifiedName, want: &Table, live: &Table, probes: &m
                 column: col.name.clone(),
                 generated: true,
             };
-            probes.add(qn, want, target, &[g], (Shape::Column, sql));
+            probes.add((qn, want), target, (&[g], &[]), (Shape::Column, sql));
         }
     }
     for (name, c) in &want.constraints {
@@ -286,7 +280,7 @@ fn collect_candidates(qn: &QualifiedName, want: &Table, live: &Table, probes: &m
         {
             let sql = format!("CHECK ({}\n)", expr.sql);
             let target = Target::Check(name.clone());
-            probes.add(qn, want, target, &[expr], (Shape::Constraint, sql));
+            probes.add((qn, want), target, (&[expr], &[]), (Shape::Constraint, sql));
         }
     }
     for (name, index) in &want.indexes {
@@ -319,21 +313,16 @@ fn collect_candidates(qn: &QualifiedName, want: &Table, live: &Table, probes: &m
             texts.push(p);
             sql.push_str(&format!(" WHERE ({}\n)", p.sql));
         }
-        // Key columns are read as well.
-        let named: Vec<SqlExpr> = index
+        let named: Vec<&str> = index
             .keys
             .iter()
             .filter_map(|k| match k {
-                IndexKey::Column(c) => Some(SqlExpr {
-                    sql: quote_ident(c),
-                    canonical: quote_ident(c),
-                }),
+                IndexKey::Column(c) => Some(c.as_str()),
                 IndexKey::Expr(_) => None,
             })
             .collect();
-        texts.extend(named.iter());
         let target = Target::Index(name.clone());
-        probes.add(qn, want, target, &texts, (Shape::Index, sql));
+        probes.add((qn, want), target, (&texts, &named), (Shape::Index, sql));
     }
 }
 

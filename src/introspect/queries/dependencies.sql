@@ -21,13 +21,17 @@ WITH managed AS (
   UNION ALL SELECT 'pg_catalog.pg_constraint'::regclass::oid, k.oid FROM pg_catalog.pg_constraint k JOIN managed m ON m.oid = k.connamespace
   UNION ALL SELECT 'pg_catalog.pg_collation'::regclass::oid, o.oid FROM pg_catalog.pg_collation o JOIN managed m ON m.oid = o.collnamespace
   UNION ALL SELECT 'pg_catalog.pg_namespace'::regclass::oid, m.oid FROM managed m
+), owned AS MATERIALIZED (
+  -- extension members (deptype 'e'), and routines and types PostgreSQL made
+  -- as parts of another object ('i': a range type's constructors and
+  -- multirange type, array types), which are that object; one scan
+  SELECT objid, deptype FROM pg_catalog.pg_depend
+  WHERE deptype = 'e'
+     OR (deptype = 'i' AND classid IN ('pg_catalog.pg_proc'::regclass, 'pg_catalog.pg_type'::regclass))
 ), members AS MATERIALIZED (
-  SELECT objid FROM pg_catalog.pg_depend WHERE deptype = 'e'
+  SELECT objid FROM owned WHERE deptype = 'e'
 ), parts AS MATERIALIZED (
-  -- routines and types PostgreSQL made as parts of another object (a range
-  -- type's constructors and multirange type, array types): that object
-  SELECT objid FROM pg_catalog.pg_depend
-  WHERE deptype = 'i' AND classid IN ('pg_catalog.pg_proc'::regclass, 'pg_catalog.pg_type'::regclass)
+  SELECT objid FROM owned WHERE deptype = 'i'
 ), derived AS MATERIALIZED (
   -- constraints PostgreSQL derives from a parent one (per partition): part
   -- of that parent
