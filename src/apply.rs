@@ -7,7 +7,10 @@
 //! session-level advisory lock, taken by polling so it never blocks inside
 //! the server, keeps two applies apart.
 
-use crate::error::{Error, Result, describe_pg_error, is_lock_timeout};
+use crate::error::{
+    Aftermath, ApplyError, Cleanup, Error, LockError, Refusal, Result, describe_pg_error,
+    is_lock_timeout,
+};
 use crate::model::{ObjectKey, QualifiedName};
 use crate::plan::{Plan, Step};
 use postgres::{CancelToken, Client, GenericClient, NoTls};
@@ -39,14 +42,10 @@ pub fn install_interrupt_handler(client: &Client) {
 }
 
 fn interrupted_error(in_tx: bool) -> Error {
-    Error::Database(format!(
-        "interrupted; {}",
-        if in_tx {
-            "the transaction was rolled back; nothing was changed"
-        } else {
-            "the transactional part was committed; rerun apply to finish"
-        }
-    ))
+    ApplyError::Interrupted {
+        in_transaction: in_tx,
+    }
+    .into()
 }
 
 fn check_interrupt(in_tx: bool) -> Result<()> {
@@ -137,11 +136,11 @@ pub fn take_advisory_lock(client: &mut Client, timeout: Duration) -> Result<()> 
         }
         check_interrupt(true)?;
         if start.elapsed() >= timeout {
-            return Err(Error::Refused(format!(
-                "another reconcile apply holds the advisory lock on this database \
-                 (pg_advisory_lock {ADVISORY_LOCK_KEY}); waited {} ms; nothing was changed",
-                timeout.as_millis()
-            )));
+            return Err(Refusal::AdvisoryLock {
+                key: ADVISORY_LOCK_KEY,
+                waited_ms: timeout.as_millis(),
+            }
+            .into());
         }
         std::thread::sleep(Duration::from_millis(50).min(timeout));
     }
@@ -175,7 +174,14 @@ fn step_relations(step: &Step) -> Vec<QualifiedName> {
 
 /// "could not lock public.users within the lock timeout (1s) ...", naming
 /// who holds it. Runs after the failed transaction was rolled back.
-fn lock_error(client: &mut Client, plan: &Plan, step: &Step, at: &str, rolled: &str) -> Error {
+fn lock_error(
+    client: &mut Client,
+    plan: &Plan,
+    step: &Step,
+    at: String,
+    after: Aftermath,
+    source: postgres::Error,
+) -> Error {
     let timeout: String = client
         .query_one("SELECT current_setting('lock_timeout') AS timeout", &[])
         .ok()
@@ -192,13 +198,16 @@ fn lock_error(client: &mut Client, plan: &Plan, step: &Step, at: &str, rolled: &
             .collect::<Vec<_>>()
             .join(" or "),
     };
-    Error::LockNotObtained(format!(
-        "could not lock {what} within the lock timeout ({timeout}) at {at}; {}; {rolled}",
-        crate::locks::describe(&holders)
-    ))
+    LockError::Step {
+        what,
+        timeout,
+        at,
+        holders,
+        after,
+        source,
+    }
+    .into()
 }
-
-const ROLLED_BACK: &str = "the transaction was rolled back; nothing was changed";
 
 /// Runs the transactional steps in one transaction.
 ///
@@ -227,12 +236,14 @@ fn run_transaction(
                 return Err(interrupted_error(true));
             }
             if is_lock_timeout(&e) {
-                return Err(lock_error(client, plan, step, &at, ROLLED_BACK));
+                return Err(lock_error(client, plan, step, at, Aftermath::RolledBack, e));
             }
-            return Err(Error::Database(format!(
-                "{at} failed: {}; {ROLLED_BACK}",
-                describe_pg_error(&e)
-            )));
+            return Err(ApplyError::Step {
+                at,
+                source: e,
+                after: Aftermath::RolledBack,
+            }
+            .into());
         }
     }
     if let Err(e) = check_interrupt(true) {
@@ -241,9 +252,9 @@ fn run_transaction(
     }
     tx.commit().map_err(|e| {
         if is_lock_timeout(&e) {
-            Error::LockNotObtained(format!("commit failed: {}", describe_pg_error(&e)))
+            LockError::Commit(e).into()
         } else {
-            Error::Database(format!("commit failed: {}", describe_pg_error(&e)))
+            ApplyError::Commit(e).into()
         }
     })
 }
@@ -308,7 +319,7 @@ pub fn run_steps_with(
         loop {
             match run_transaction(client, plan, &transactional, total) {
                 Ok(()) => break,
-                Err(Error::LockNotObtained(message)) if retry < lock_retries => {
+                Err(Error::Lock(message)) if retry < lock_retries => {
                     retry += 1;
                     let wait = retry_pause(retry);
                     notify(&format!(
@@ -329,7 +340,7 @@ pub fn run_steps_with(
     {
         check_interrupt(false)?;
         if let Err(e) = run_outside(client, plan, step) {
-            return Err(outside_error(client, plan, step, i + 1, total, &e));
+            return Err(outside_error(client, plan, step, i + 1, total, e));
         }
     }
     let _ = client.batch_execute("RESET search_path");
@@ -350,59 +361,39 @@ fn outside_error(
     step: &Step,
     index: usize,
     total: usize,
-    e: &postgres::Error,
+    e: postgres::Error,
 ) -> Error {
-    const COMMITTED: &str = "the transactional part was committed";
     if INTERRUPTED.load(Ordering::SeqCst) {
         return interrupted_error(false);
     }
     let at = format!("step {index}/{total} ({})", step.description);
-    let cleanup = cleanup(client, step);
-    if is_lock_timeout(e) {
-        return lock_error(
-            client,
-            plan,
-            step,
-            &at,
-            &format!("{COMMITTED}{cleanup}; apply again to finish once the lock is free"),
-        );
+    let after = Aftermath::Committed(cleanup(client, step));
+    if is_lock_timeout(&e) {
+        return lock_error(client, plan, step, at, after, e);
     }
-    // Class 23: the rows break the new rule. Rows written since the
-    // preflight, or a condition it could not check: a rerun fails the
-    // same way until they are fixed.
-    let violation = e
-        .as_db_error()
-        .is_some_and(|d| d.code().code().starts_with("23"));
-    let next = if violation {
-        "existing rows violate the new rule (written since the preflight checked them): fix them, then apply again"
-    } else {
-        "`reconcile plan` shows the remaining work"
-    };
-    Error::Database(format!(
-        "{at} failed: {}; {COMMITTED}{cleanup}; {next}",
-        describe_pg_error(e)
-    ))
+    ApplyError::Step {
+        at,
+        source: e,
+        after,
+    }
+    .into()
 }
 
 /// Runs a failed step's cleanup; says what it did, for the message.
-fn cleanup(client: &mut Client, step: &Step) -> String {
+fn cleanup(client: &mut Client, step: &Step) -> Cleanup {
     if step.on_failure.is_empty() {
-        return String::new();
+        return Cleanup::Nothing;
     }
     let _ = client.batch_execute("RESET search_path");
     for q in &step.on_failure {
         if let Err(e) = client.execute_typed(q, &[]) {
-            return format!(
-                "; removing what the failed step left behind (`{q}`) failed too: {}; \
-                 the next plan removes it and does the step again",
-                describe_pg_error(&e)
-            );
+            return Cleanup::Failed {
+                statement: q.clone(),
+                error: describe_pg_error(&e),
+            };
         }
     }
-    format!(
-        "; removed what the failed step left behind (`{}`), so the next plan holds exactly the remaining work",
-        step.on_failure.join("; ")
-    )
+    Cleanup::Removed(step.on_failure.clone())
 }
 
 #[cfg(test)]

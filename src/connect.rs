@@ -6,7 +6,7 @@
 //! given, `require` verifies like `verify-ca`), `verify-ca` checks the chain,
 //! `verify-full` the chain and the host name. Errors never repeat the URL.
 
-use crate::error::{Error, Result, describe_pg_error};
+use crate::error::{Error, Result};
 use postgres::config::SslMode;
 use postgres::{Client, NoTls};
 use rustls::client::WebPkiServerVerifier;
@@ -279,12 +279,7 @@ pub fn connect(url: &str) -> Result<Client> {
             config.connect(tls)
         }
     };
-    result.map_err(|e| {
-        Error::Database(format!(
-            "could not connect to the database: {}",
-            describe_pg_error(&e)
-        ))
-    })
+    result.map_err(Error::Connect)
 }
 
 #[cfg(test)]

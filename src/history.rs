@@ -3,7 +3,7 @@
 //! Created on the first apply. The history schema is always ignored by plans,
 //! so recording an apply never shows up as drift.
 
-use crate::error::{Error, Result, column};
+use crate::error::{Result, column};
 use crate::model::quote_ident;
 use postgres::{Client, Row};
 use serde::Serialize;
@@ -92,12 +92,7 @@ pub fn ensure(client: &mut Client, schema: &str) -> Result<()> {
             s = quote_ident(schema),
             t = table(schema)
         ))
-        .map_err(|e| {
-            Error::Database(format!(
-                "could not create the history table: {}",
-                crate::error::describe_pg_error(&e)
-            ))
-        })
+        .map_err(|e| crate::error::ApplyError::HistoryTable(e).into())
 }
 
 /// Appends a record; returns its id.

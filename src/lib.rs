@@ -23,6 +23,7 @@ pub mod graph;
 pub mod history;
 pub mod ignore;
 pub mod introspect;
+pub(crate) mod kinds;
 pub mod load;
 pub mod locks;
 pub mod model;

@@ -7,7 +7,7 @@
 //! batch, so an expression from `schema.yaml` cannot carry a second
 //! statement; identifiers are quoted with the model's helpers.
 
-use crate::error::{Error, Result, column, describe_pg_error};
+use crate::error::{ApplyError, LockError, Refusal, Result, column, describe_pg_error};
 use crate::model::quote_ident;
 use crate::plan::Plan;
 use crate::plan::precondition::{Condition, Precondition};
@@ -47,16 +47,7 @@ pub fn check(client: &mut Client, plan: &Plan) -> Result<Vec<Violation>> {
     if violations.is_empty() {
         return Ok(unchecked);
     }
-    let list: Vec<String> = violations
-        .iter()
-        .map(|v| format!("  - {}: {}", v.step, v.message))
-        .collect();
-    Err(Error::Refused(format!(
-        "refusing to apply: a preflight check failed; existing rows violate {} new rule(s):\n{}\n\
-         fix these rows (or change schema.yaml) and apply again; nothing was changed",
-        violations.len(),
-        list.join("\n")
-    )))
+    Err(Refusal::Preflight(violations).into())
 }
 
 /// Checks the preconditions of `plan`, in step order.
@@ -114,18 +105,20 @@ pub fn run(client: &mut Client, plan: &Plan) -> Result<Report> {
                 drop(sp);
                 let _ = tx.rollback();
                 if cancelled {
-                    return Err(Error::Database(format!(
-                        "preflight check for `{step}` was cancelled: {}; nothing was changed",
-                        describe_pg_error(&e)
-                    )));
+                    return Err(ApplyError::PreflightCancelled {
+                        step: step.to_string(),
+                        source: e,
+                    }
+                    .into());
                 }
                 let holders = crate::locks::holders(client, std::slice::from_ref(&p.table), &[]);
-                return Err(Error::LockNotObtained(format!(
-                    "could not lock {} within the lock timeout to check its existing rows \
-                     ({step}); {}; nothing was changed",
-                    p.table,
-                    crate::locks::describe(&holders)
-                )));
+                return Err(LockError::Preflight {
+                    table: p.table.clone(),
+                    step: step.to_string(),
+                    holders,
+                    source: e,
+                }
+                .into());
             }
         };
         let count: i64 = column(&row, "preflight", "count")?;

@@ -6,7 +6,7 @@ use crate::apply::{
     release_advisory_lock, run_steps_with, take_advisory_lock,
 };
 use crate::cli::{ApplyArgs, GlobalArgs, RunArgs};
-use crate::error::{Error, Result};
+use crate::error::{ApplyError, Error, Refusal, Result};
 use crate::history::{self, Record};
 use crate::introspect;
 use crate::load::{Desired, IgnoreRules};
@@ -68,15 +68,10 @@ pub(super) fn execute(
     }
     let destructive = plan.destructive_steps();
     if !destructive.is_empty() && !guard.allow_destructive {
-        let list: Vec<String> = destructive
-            .iter()
-            .map(|s| format!("  - {}", s.description))
-            .collect();
-        return Err(Error::Refused(format!(
-            "refusing to apply: {} step(s) lose data; rerun with --allow-destructive to allow them:\n{}\nnothing was changed",
-            destructive.len(),
-            list.join("\n")
-        )));
+        return Err(Refusal::Destructive(
+            destructive.iter().map(|s| s.description.clone()).collect(),
+        )
+        .into());
     }
     // What history records, for a refusal below or for the run.
     let schema_hash = job
@@ -128,21 +123,24 @@ pub(super) fn execute(
     let mut notify = |message: &str| {
         let _ = writeln!(err, "warning: {message}");
     };
-    let outcome = run_steps_with(client, plan, guard.lock_retries, &mut notify).and_then(|()| match job.desired {
-        Some(desired) => {
-            let (after, _) = plan_database(client, desired, job.ignore, job.source, &guard.lock_timeout)?;
-            if after.is_empty() {
-                Ok(after.context.fingerprint.clone())
-            } else {
-                Err(Error::Database(format!(
-                    "applied {} step(s), but the database still differs from {}; remaining plan:\n{}",
-                    plan.steps.len(),
-                    job.source,
-                    after.to_text()
-                )))
+    let outcome = run_steps_with(client, plan, guard.lock_retries, &mut notify).and_then(|()| {
+        match job.desired {
+            Some(desired) => {
+                let (after, _) =
+                    plan_database(client, desired, job.ignore, job.source, &guard.lock_timeout)?;
+                if after.is_empty() {
+                    Ok(after.context.fingerprint.clone())
+                } else {
+                    Err(ApplyError::NotConverged {
+                        steps: plan.steps.len(),
+                        file: job.source.to_string(),
+                        remaining: after.to_text(),
+                    }
+                    .into())
+                }
             }
+            None => Ok(None),
         }
-        None => Ok(None),
     });
     let elapsed = start.elapsed().as_millis();
     let error_text = outcome.as_ref().err().map(ToString::to_string);
@@ -260,12 +258,12 @@ fn run_saved(
         let now = fingerprint(&catalog.schema, &catalog.graph);
         let planned = saved.plan.context.fingerprint.clone().unwrap_or_default();
         if !crate::plan::fingerprint::matches(&planned, &catalog.schema, &catalog.graph) {
-            return Err(Error::Refused(format!(
-                "refusing to apply {path}: the database changed since the plan was made \
-                 (fingerprint {} now, {} when planned); make a new plan. Nothing was changed",
-                &now[..12.min(now.len())],
-                &planned[..12.min(planned.len())]
-            )));
+            return Err(Refusal::FingerprintChanged {
+                file: path.to_string(),
+                now,
+                planned,
+            }
+            .into());
         }
         let job = Job {
             kind: "apply --plan",

@@ -9,7 +9,7 @@ mod rollback;
 mod status;
 
 use crate::cli::{Cli, Command, Format, GlobalArgs};
-use crate::error::{Error, Result};
+use crate::error::{Error, LockError, Result};
 use crate::introspect::{self, Catalog};
 use crate::load::{self, Desired, IgnoreRules};
 use crate::plan::{
@@ -163,15 +163,12 @@ pub fn plan_database_with(
 /// A lock timeout while reading the catalog (views read the tables they
 /// select from): names the locked objects and who holds them.
 fn name_lock_holders(client: &mut Client, desired: &Desired, e: Error) -> Error {
-    let Error::LockNotObtained(message) = e else {
+    let Error::Lock(source) = e else {
         return e;
     };
     let schemas: Vec<String> = desired.schema.schemas.iter().cloned().collect();
     let holders = crate::locks::holders(client, &[], &schemas);
-    Error::LockNotObtained(format!(
-        "could not read the schema within the lock timeout ({message}); {}; nothing was changed",
-        crate::locks::describe(&holders)
-    ))
+    LockError::Catalog { holders, source }.into()
 }
 
 /// Plans against an empty database (no URL given).

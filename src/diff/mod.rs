@@ -6,7 +6,6 @@
 
 mod change;
 mod dependants;
-mod enum_usage;
 mod renames;
 mod serial;
 
@@ -17,9 +16,7 @@ use crate::model::{Constraint, ConstraintKind, QualifiedName, Schema, Table};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Why a diff cannot be planned.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal(pub String);
+pub use crate::graph::protect::Broken;
 
 /// Compares `current` with `desired`. `existing_schemas` are the schemas that
 /// exist already; `graph` holds what depends on the managed objects, which
@@ -29,8 +26,9 @@ pub fn diff(
     desired: &Schema,
     existing_schemas: &BTreeSet<String>,
     graph: &Graph,
-) -> Result<Vec<Change>, Refusal> {
+) -> Result<Vec<Change>, Broken> {
     let mut d = Differ {
+        existing_schemas,
         changes: Vec::new(),
         current: Cow::Borrowed(current),
         desired,
@@ -39,46 +37,44 @@ pub fn diff(
         graph,
         rebuilt: Rebuilt::default(),
     };
-    for s in &desired.schemas {
-        if !existing_schemas.contains(s) {
-            d.changes.push(Change::CreateSchema(s.clone()));
-        }
+    for kind in crate::kinds::KINDS {
+        kind.prepare(&mut d);
     }
-    d.extensions();
-    d.apply_renames();
-    d.align_serials();
-    d.enums();
-    d.sequences();
-    d.tables();
-    d.views();
+    for kind in crate::kinds::KINDS {
+        kind.diff(&mut d);
+    }
     d.rebuild_dependants();
-    crate::graph::protect::check(&d.changes, graph).map_err(Refusal)?;
+    crate::graph::protect::check(&d.changes, graph)?;
     Ok(d.changes)
 }
 
-struct Differ<'a> {
-    changes: Vec<Change>,
+/// The comparison in progress: what each kind's `diff` reads and adds to.
+pub(crate) struct Differ<'a> {
+    /// The schemas that exist already.
+    pub(crate) existing_schemas: &'a BTreeSet<String>,
+    /// The changes found so far.
+    pub(crate) changes: Vec<Change>,
     /// The current schema, with planned renames applied as they are found
     /// (copied only when a rename hint applies).
-    current: Cow<'a, Schema>,
-    desired: &'a Schema,
+    pub(crate) current: Cow<'a, Schema>,
+    pub(crate) desired: &'a Schema,
     /// Columns whose stored type changes or that are dropped/recreated.
-    touched_columns: BTreeSet<(QualifiedName, String)>,
+    pub(crate) touched_columns: BTreeSet<(QualifiedName, String)>,
     /// Columns converted by an enum type swap.
-    swapped_columns: BTreeSet<(QualifiedName, String)>,
+    pub(crate) swapped_columns: BTreeSet<(QualifiedName, String)>,
     /// What depends on what in the database.
-    graph: &'a Graph,
+    pub(crate) graph: &'a Graph,
     /// Managed objects that must be dropped and created again because
     /// something they depend on is replaced.
-    rebuilt: Rebuilt,
+    pub(crate) rebuilt: Rebuilt,
 }
 
 /// Managed dependants of a replaced type that the type's own change
 /// handles (the rest are rebuilt by [`Differ::rebuild_dependants`]).
 #[derive(Default)]
-struct Rebuilt {
+pub(crate) struct Rebuilt {
     /// Generated columns: dropped and added again.
-    columns: BTreeSet<(QualifiedName, String)>,
+    pub(crate) columns: BTreeSet<(QualifiedName, String)>,
 }
 
 /// Whether `short` appears in `long` in the same order (gaps allowed).
@@ -88,226 +84,7 @@ pub(crate) fn is_subsequence(short: &[String], long: &[String]) -> bool {
 }
 
 impl Differ<'_> {
-    fn extensions(&mut self) {
-        for (name, ext) in &self.desired.extensions {
-            match self.current.extensions.get(name) {
-                None => self.changes.push(Change::CreateExtension(ext.clone())),
-                Some(cur) => {
-                    if ext.version.is_some() && ext.version != cur.version {
-                        self.changes.push(Change::UpdateExtension(ext.clone()));
-                    }
-                }
-            }
-        }
-        for (name, ext) in &self.current.extensions {
-            if !self.desired.extensions.contains_key(name)
-                && self.desired.schemas.contains(&ext.schema)
-            {
-                self.changes.push(Change::DropExtension(ext.clone()));
-            }
-        }
-    }
-
-    fn enums(&mut self) {
-        for (qn, want) in &self.desired.enums {
-            match self.current.enums.get(qn) {
-                None => self.changes.push(Change::CreateEnum(want.clone())),
-                Some(have) if have.values == want.values => {}
-                Some(have)
-                    if is_subsequence(&have.values, &want.values)
-                        && !enum_usage::uses_any_label(
-                            self.desired,
-                            qn,
-                            &want
-                                .values
-                                .iter()
-                                .filter(|v| !have.values.contains(v))
-                                .cloned()
-                                .collect::<Vec<_>>(),
-                        ) =>
-                {
-                    for (i, v) in want.values.iter().enumerate() {
-                        if !have.values.contains(v) {
-                            let before = want.values[i + 1..]
-                                .iter()
-                                .find(|n| have.values.contains(n))
-                                .cloned();
-                            self.changes.push(Change::AddEnumValue {
-                                name: qn.clone(),
-                                value: v.clone(),
-                                before,
-                            });
-                        }
-                    }
-                }
-                Some(have) => {
-                    let columns = self.enum_columns(qn);
-                    for c in &columns {
-                        self.touched_columns
-                            .insert((c.table.clone(), c.column.name.clone()));
-                        self.swapped_columns
-                            .insert((c.table.clone(), c.column.name.clone()));
-                    }
-                    let from = have.clone();
-                    let defaults = self.rebuild_dependants_of_type(qn);
-                    self.changes.push(Change::RecreateEnum {
-                        from,
-                        to: want.clone(),
-                        columns,
-                        defaults,
-                    });
-                }
-            }
-            if let Some(have) = self.current.enums.get(qn)
-                && have.comment != want.comment
-            {
-                self.changes.push(Change::Comment {
-                    target: CommentTarget::Type(qn.clone()),
-                    comment: want.comment.clone(),
-                });
-            }
-        }
-        for (qn, have) in &self.current.enums {
-            if !self.desired.enums.contains_key(qn) {
-                self.changes.push(Change::DropEnum(have.clone()));
-            }
-        }
-    }
-
-    /// The managed columns the catalog records as depending on the type
-    /// `qn`, which is replaced: generated columns are dropped and added
-    /// again; columns of that type are converted by the swap itself, and
-    /// the defaults that name it are returned, to be dropped before and set
-    /// again after by the swap. (Views, constraints and indexes over the
-    /// type are rebuilt by [`Differ::rebuild_dependants`].)
-    fn rebuild_dependants_of_type(&mut self, qn: &QualifiedName) -> Vec<EnumDefault> {
-        use crate::graph::{Kind, ObjectId};
-        let target = ObjectId::relation(Kind::Enum, qn);
-        let (sql, array_sql) = (qn.sql(), format!("{}[]", qn.sql()));
-        let mut defaults = Vec::new();
-        for e in &self.graph.edges {
-            if !e.from.managed || e.to.id != target {
-                continue;
-            }
-            let from = &e.from.id;
-            let parent = from.parent.as_deref().and_then(ObjectId::qualified);
-            if from.kind != Kind::Column {
-                continue;
-            }
-            let Some(table) = parent else {
-                continue;
-            };
-            let Some(col) = self
-                .current
-                .tables
-                .get(&table)
-                .and_then(|t| t.column(&from.name))
-            else {
-                continue;
-            };
-            if col.ty.sql == sql || col.ty.sql == array_sql {
-                continue;
-            }
-            if col.generated.is_some() {
-                self.rebuilt.columns.insert((table, from.name.clone()));
-            } else if col.default.is_some() {
-                let default = self
-                    .desired
-                    .tables
-                    .get(&table)
-                    .and_then(|t| t.column(&from.name))
-                    .and_then(|c| c.default.clone());
-                self.swapped_columns
-                    .insert((table.clone(), from.name.clone()));
-                defaults.push(EnumDefault {
-                    table,
-                    column: from.name.clone(),
-                    default,
-                });
-            }
-        }
-        defaults.sort_by(|a, b| (&a.table, &a.column).cmp(&(&b.table, &b.column)));
-        defaults
-    }
-
-    /// Managed columns (current, kept in desired) whose type is the enum `qn`.
-    fn enum_columns(&self, qn: &QualifiedName) -> Vec<EnumColumn> {
-        let sql = qn.sql();
-        let array_sql = format!("{sql}[]");
-        let mut out = Vec::new();
-        for (tq, table) in &self.current.tables {
-            let Some(want_table) = self.desired.tables.get(tq) else {
-                continue;
-            };
-            for col in &table.columns {
-                let array = col.ty.sql == array_sql;
-                if col.ty.sql != sql && !array {
-                    continue;
-                }
-                let Some(want) = want_table.column(&col.name) else {
-                    continue;
-                };
-                if want.ty != col.ty || want.generated.is_some() != col.generated.is_some() {
-                    continue;
-                }
-                out.push(EnumColumn {
-                    table: tq.clone(),
-                    column: col.clone(),
-                    array,
-                    default: want.default.clone(),
-                });
-            }
-        }
-        out
-    }
-
-    fn sequences(&mut self) {
-        for (qn, want) in &self.desired.sequences {
-            let have = self.current.sequences.get(qn);
-            match have {
-                None => self.changes.push(Change::CreateSequence(want.clone())),
-                Some(have) => {
-                    if have.options != want.options {
-                        self.changes.push(Change::AlterSequence {
-                            from: have.clone(),
-                            to: want.clone(),
-                        });
-                    }
-                    if have.comment != want.comment {
-                        self.changes.push(Change::Comment {
-                            target: CommentTarget::Sequence(qn.clone()),
-                            comment: want.comment.clone(),
-                        });
-                    }
-                }
-            }
-            let had = have.and_then(|h| h.owned_by.clone());
-            if had != want.owned_by {
-                self.changes.push(Change::SetSequenceOwner {
-                    sequence: qn.clone(),
-                    from: had,
-                    to: want.owned_by.clone(),
-                });
-            }
-        }
-        for (qn, have) in &self.current.sequences {
-            if self.desired.sequences.contains_key(qn) {
-                continue;
-            }
-            // A sequence owned by a column this plan drops goes with it.
-            let goes_with_owner = have.owned_by.as_ref().is_some_and(|o| {
-                self.desired
-                    .tables
-                    .get(&o.table)
-                    .is_none_or(|t| t.column(&o.column).is_none())
-            });
-            if !goes_with_owner {
-                self.changes.push(Change::DropSequence(have.clone()));
-            }
-        }
-    }
-
-    fn tables(&mut self) {
+    pub(crate) fn tables(&mut self) {
         // Moved out (not copied) while the table diffs push changes.
         let current = std::mem::replace(&mut self.current, Cow::Owned(Schema::default()));
         for (qn, want) in &self.desired.tables {
@@ -568,36 +345,6 @@ impl Differ<'_> {
                 target: CommentTarget::Table(qn.clone()),
                 comment: want.comment.clone(),
             });
-        }
-    }
-
-    /// Views created, changed or dropped; the views over what the plan
-    /// rebuilds are found by [`Differ::rebuild_dependants`].
-    fn views(&mut self) {
-        for (qn, v) in &self.current.views {
-            let changed = self
-                .desired
-                .views
-                .get(qn)
-                .is_none_or(|w| w.query != v.query || w.materialized != v.materialized);
-            if changed {
-                self.changes.push(Change::DropView(v.clone()));
-            }
-        }
-        for (qn, v) in &self.desired.views {
-            match self.current.views.get(qn) {
-                None => self.changes.push(Change::CreateView(v.clone())),
-                Some(cur) if cur.query != v.query || cur.materialized != v.materialized => {
-                    self.changes.push(Change::CreateView(v.clone()));
-                }
-                Some(cur) if cur.comment != v.comment => {
-                    self.changes.push(Change::Comment {
-                        target: CommentTarget::View(qn.clone(), v.materialized),
-                        comment: v.comment.clone(),
-                    });
-                }
-                Some(_) => {}
-            }
         }
     }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 impl Differ<'_> {
     /// Applies `renamed_from` hints of tables and columns to the working copy
     /// of the current schema, recording the renames.
-    pub(super) fn apply_renames(&mut self) {
+    pub(crate) fn apply_renames(&mut self) {
         // Names before the renames, to recognise sequences named after them.
         let mut old_tables: BTreeMap<QualifiedName, String> = BTreeMap::new();
         let mut old_columns: BTreeMap<(QualifiedName, String), String> = BTreeMap::new();

@@ -21,7 +21,7 @@ fn nextval(seq: &QualifiedName) -> Option<SqlExpr> {
 }
 
 impl Differ<'_> {
-    pub(super) fn align_serials(&mut self) {
+    pub(crate) fn align_serials(&mut self) {
         let mut to_serial = Vec::new();
         let mut to_explicit = Vec::new();
         for (tq, want_table) in &self.desired.tables {

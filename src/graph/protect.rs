@@ -194,7 +194,7 @@ fn created_relations(changes: &[Change]) -> Vec<(QualifiedName, String)> {
 /// Refuses `changes` when an unmanaged object depends on what they drop or
 /// rewrite, or holds a name they create; the message names every such
 /// object and the step that hits it.
-pub fn check(changes: &[Change], graph: &Graph) -> Result<(), String> {
+pub fn check(changes: &[Change], graph: &Graph) -> Result<(), Broken> {
     inheritance(changes, graph)?;
     let taken: BTreeMap<QualifiedName, &ObjectId> = graph
         .unmanaged()
@@ -202,22 +202,12 @@ pub fn check(changes: &[Change], graph: &Graph) -> Result<(), String> {
         .filter(|id| id.parent.is_none() && relation_kind(&id.kind))
         .filter_map(|id| id.qualified().map(|qn| (qn, id)))
         .collect();
-    let clashes: Vec<String> = created_relations(changes)
+    let clashes: Vec<(String, String)> = created_relations(changes)
         .into_iter()
-        .filter_map(|(qn, step)| {
-            taken
-                .get(&qn)
-                .map(|id| format!("  - {id} holds the name `{step}` needs"))
-        })
+        .filter_map(|(qn, step)| taken.get(&qn).map(|id| (id.to_string(), step)))
         .collect();
     if !clashes.is_empty() {
-        return Err(format!(
-            "refusing to plan: objects reconcile does not manage hold names the plan would create \
-             (an index with key options reconcile does not read yet, a partition, a foreign table \
-             or an ignored relation):\n{}\nrename or drop them by hand first, or leave the names \
-             out of schema.yaml",
-            clashes.join("\n")
-        ));
+        return Err(Broken::NamesTaken(clashes));
     }
     let hits = hit_objects(changes);
     if hits.is_empty() {
@@ -225,7 +215,7 @@ pub fn check(changes: &[Change], graph: &Graph) -> Result<(), String> {
     }
     // By dependant (a column of a view, a constraint of a domain is that
     // view or domain), with the steps that break it.
-    let mut broken: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+    let mut broken: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for e in &graph.edges {
         if e.from.managed {
             continue;
@@ -248,7 +238,7 @@ pub fn check(changes: &[Change], graph: &Graph) -> Result<(), String> {
                 broken
                     .entry(dependant.to_string())
                     .or_default()
-                    .insert(hit.step.as_str());
+                    .insert(hit.step.clone());
                 break;
             }
             target = t.parent.as_deref();
@@ -257,22 +247,7 @@ pub fn check(changes: &[Change], graph: &Graph) -> Result<(), String> {
     if broken.is_empty() {
         return Ok(());
     }
-    let list = bullets(&broken, ", broken by");
-    Err(format!(
-        "refusing to plan: {} reconcile does not manage depend{} on what the plan drops or \
-         rewrites, and reconcile never drops or rewrites what it does not manage (no CASCADE):\n{}\n\
-         change or drop {} first, declare {} in schema.yaml, or stop ignoring {}",
-        if broken.len() == 1 {
-            "1 object"
-        } else {
-            "these objects"
-        },
-        if broken.len() == 1 { "s" } else { "" },
-        list,
-        if broken.len() == 1 { "it" } else { "them" },
-        if broken.len() == 1 { "it" } else { "them" },
-        if broken.len() == 1 { "it" } else { "them" },
-    ))
+    Err(Broken::Unmanaged(broken))
 }
 
 /// Table inheritance is not managed yet: PostgreSQL passes a parent's
@@ -280,7 +255,7 @@ pub fn check(changes: &[Change], graph: &Graph) -> Result<(), String> {
 /// copy and its values), so a plan that adds, drops, renames or retypes a
 /// column of a table other tables inherit from, or drops that table, is
 /// refused naming the children.
-fn inheritance(changes: &[Change], graph: &Graph) -> Result<(), String> {
+fn inheritance(changes: &[Change], graph: &Graph) -> Result<(), Broken> {
     // The plan names tables by their new names; the graph by current ones.
     let mut current: BTreeMap<&QualifiedName, &QualifiedName> = BTreeMap::new();
     for c in changes {
@@ -334,14 +309,64 @@ fn inheritance(changes: &[Change], graph: &Graph) -> Result<(), String> {
     if broken.is_empty() {
         return Ok(());
     }
-    let list = bullets(&broken, " inherits from the table of");
-    Err(format!(
-        "refusing to plan: reconcile does not manage table inheritance yet, and PostgreSQL would \
-         pass these changes on to the tables that inherit (dropping a column drops their copy \
-         and its values):\n{}\nmake the change by hand, or detach the children first \
-         (ALTER TABLE ... NO INHERIT)",
-        list
-    ))
+    Err(Broken::Inheritance(broken))
+}
+
+/// Why a plan would break what reconcile does not manage; nothing runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Broken {
+    /// Unmanaged objects hold names the plan creates: (object, step).
+    NamesTaken(Vec<(String, String)>),
+    /// Unmanaged, ignored or undeclared objects depend on what the plan
+    /// drops or rewrites: each with the steps that break it.
+    Unmanaged(BTreeMap<String, BTreeSet<String>>),
+    /// Tables inherit from tables the plan changes: each child with the
+    /// steps PostgreSQL would pass on to it.
+    Inheritance(BTreeMap<String, BTreeSet<String>>),
+}
+
+impl std::error::Error for Broken {}
+
+impl std::fmt::Display for Broken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Broken::NamesTaken(clashes) => {
+                let list: Vec<String> = clashes
+                    .iter()
+                    .map(|(id, step)| format!("  - {id} holds the name `{step}` needs"))
+                    .collect();
+                write!(
+                    f,
+                    "refusing to plan: objects reconcile does not manage hold names the plan would create \
+                     (an index with key options reconcile does not read yet, a partition, a foreign table \
+                     or an ignored relation):\n{}\nrename or drop them by hand first, or leave the names \
+                     out of schema.yaml",
+                    list.join("\n")
+                )
+            }
+            Broken::Unmanaged(broken) => {
+                let one = broken.len() == 1;
+                let them = if one { "it" } else { "them" };
+                write!(
+                    f,
+                    "refusing to plan: {} reconcile does not manage depend{} on what the plan drops or \
+                     rewrites, and reconcile never drops or rewrites what it does not manage (no CASCADE):\n{}\n\
+                     change or drop {them} first, declare {them} in schema.yaml, or stop ignoring {them}",
+                    if one { "1 object" } else { "these objects" },
+                    if one { "s" } else { "" },
+                    bullets(broken, ", broken by"),
+                )
+            }
+            Broken::Inheritance(broken) => write!(
+                f,
+                "refusing to plan: reconcile does not manage table inheritance yet, and PostgreSQL would \
+                 pass these changes on to the tables that inherit (dropping a column drops their copy \
+                 and its values):\n{}\nmake the change by hand, or detach the children first \
+                 (ALTER TABLE ... NO INHERIT)",
+                bullets(broken, " inherits from the table of")
+            ),
+        }
+    }
 }
 
 /// One line per object: `  - <object><link> <steps>`, the steps quoted.

@@ -16,7 +16,7 @@ const YAML_WORDS: &[&str] = &[
 ];
 
 /// A YAML scalar: plain when safe, else a double-quoted (JSON) string.
-fn scalar(s: &str) -> String {
+pub(crate) fn scalar(s: &str) -> String {
     let plain = !s.is_empty()
         && s.chars()
             .next()
@@ -33,7 +33,7 @@ fn scalar(s: &str) -> String {
     }
 }
 
-fn list(items: &[String]) -> String {
+pub(crate) fn list(items: &[String]) -> String {
     format!(
         "[{}]",
         items
@@ -192,7 +192,7 @@ fn column_yaml(
     );
 }
 
-fn table_yaml(table: &Table, enums: &BTreeMap<QualifiedName, Enum>, out: &mut String) {
+pub(crate) fn table_yaml(table: &Table, enums: &BTreeMap<QualifiedName, Enum>, out: &mut String) {
     let schema = &table.name.schema;
     let _ = writeln!(out, "      {}:", scalar(&table.name.name));
     if let Some(c) = &table.comment {
@@ -384,7 +384,7 @@ fn option_fields(o: &SequenceOptions, with_type: bool) -> Vec<String> {
     fields
 }
 
-fn sequence_yaml(s: &Sequence) -> String {
+pub(crate) fn sequence_yaml(s: &Sequence) -> String {
     let mut fields = option_fields(&s.options, true);
     if let Some(o) = &s.owned_by {
         fields.push(format!(
@@ -402,108 +402,26 @@ fn sequence_yaml(s: &Sequence) -> String {
     format!("{{ {} }}", fields.join(", ")).replace("{  }", "{}")
 }
 
-/// The model as `schema.yaml` text.
+/// The model as `schema.yaml` text: each kind writes its own section.
 pub fn to_yaml(schema: &Schema, header: &str) -> String {
     let mut out = String::new();
     for line in header.lines() {
         let _ = writeln!(out, "# {line}");
     }
-    if !schema.extensions.is_empty() {
-        out.push_str("extensions:\n");
-        for e in schema.extensions.values() {
-            if e.schema == "public" {
-                let _ = writeln!(out, "  {}: {{}}", scalar(&e.name));
-            } else {
-                let _ = writeln!(
-                    out,
-                    "  {}: {{ schema: {} }}",
-                    scalar(&e.name),
-                    scalar(&e.schema)
-                );
-            }
-        }
+    for kind in crate::kinds::KINDS {
+        kind.export_top(schema, &mut out);
     }
     out.push_str("schemas:\n");
     for s in &schema.schemas {
-        let enums: Vec<_> = schema
-            .enums
-            .values()
-            .filter(|e| e.name.schema == *s)
-            .collect();
-        let sequences: Vec<_> = schema
-            .sequences
-            .values()
-            .filter(|q| q.name.schema == *s)
-            .collect();
-        let tables: Vec<_> = schema
-            .tables
-            .values()
-            .filter(|t| t.name.schema == *s)
-            .collect();
-        let views: Vec<_> = schema
-            .views
-            .values()
-            .filter(|v| v.name.schema == *s && !v.materialized)
-            .collect();
-        let matviews: Vec<_> = schema
-            .views
-            .values()
-            .filter(|v| v.name.schema == *s && v.materialized)
-            .collect();
-        if enums.is_empty()
-            && sequences.is_empty()
-            && tables.is_empty()
-            && views.is_empty()
-            && matviews.is_empty()
-        {
+        let mut sections = String::new();
+        for kind in crate::kinds::KINDS {
+            kind.export(schema, s, &mut sections);
+        }
+        if sections.is_empty() {
             let _ = writeln!(out, "  {}: {{}}", scalar(s));
-            continue;
-        }
-        let _ = writeln!(out, "  {}:", scalar(s));
-        if !enums.is_empty() {
-            out.push_str("    enums:\n");
-            for e in enums {
-                match &e.comment {
-                    None => {
-                        let _ =
-                            writeln!(out, "      {}: {}", scalar(&e.name.name), list(&e.values));
-                    }
-                    Some(c) => {
-                        let _ = writeln!(
-                            out,
-                            "      {}: {{ values: {}, comment: {} }}",
-                            scalar(&e.name.name),
-                            list(&e.values),
-                            scalar(c)
-                        );
-                    }
-                }
-            }
-        }
-        if !sequences.is_empty() {
-            out.push_str("    sequences:\n");
-            for q in sequences {
-                let _ = writeln!(out, "      {}: {}", scalar(&q.name.name), sequence_yaml(q));
-            }
-        }
-        if !tables.is_empty() {
-            out.push_str("    tables:\n");
-            for t in tables {
-                table_yaml(t, &schema.enums, &mut out);
-            }
-        }
-        for (title, list) in [("views", views), ("materialized_views", matviews)] {
-            if list.is_empty() {
-                continue;
-            }
-            let _ = writeln!(out, "    {title}:");
-            for v in list {
-                let _ = writeln!(out, "      {}:", scalar(&v.name.name));
-                let _ = writeln!(out, "        query: {}", scalar(&v.query.sql));
-                if let Some(c) = &v.comment {
-                    let _ = writeln!(out, "        comment: {}", scalar(c));
-                }
-            }
+        } else {
+            let _ = writeln!(out, "  {}:", scalar(s));
+            out.push_str(&sections);
         }
     }
     out

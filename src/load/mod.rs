@@ -42,12 +42,9 @@ pub fn read_file(path: &str) -> Result<String> {
 
 /// Parses YAML text into `T`, turning YAML and serde errors into located
 /// diagnostics; the document is kept to locate later ones.
-fn parse_yaml<T: DeserializeOwned>(
-    text: &str,
-    file: &str,
-) -> Result<(T, yaml::Document), Box<Diagnostic>> {
+fn parse_yaml<T: DeserializeOwned>(text: &str, file: &str) -> Result<T, Box<Diagnostic>> {
     yaml::Document::parse(text)
-        .and_then(|doc| Ok((doc.deserialize::<T>()?, doc)))
+        .and_then(|doc| doc.deserialize::<T>())
         .map_err(|e| Box::new(yaml_diagnostic(e, file)))
 }
 
@@ -125,14 +122,14 @@ pub fn load_schema_text(text: &str, file: &str, ignore: &IgnoreRules) -> Result<
             "the file is empty; refusing to treat it as \"drop everything\" (declare at least one schema)",
         ));
     }
-    let (raw, doc): (raw::RawFile, _) =
-        parse_yaml(text, file).map_err(|d| Error::Invalid(vec![*d]))?;
+    let raw: raw::RawFile = parse_yaml(text, file).map_err(|d| Error::Invalid(vec![*d]))?;
     if raw.schemas.as_ref().is_none_or(|s| s.is_empty()) {
         return Err(empty(
             "no schemas declared; refusing to treat the file as \"drop everything\" (declare at least one schema under `schemas:`)",
         ));
     }
-    let schema = validate::build(&raw, &doc.locations(), file, ignore).map_err(Error::Invalid)?;
+    let schema =
+        validate::build(&raw, &yaml::Locations::of(text), file, ignore).map_err(Error::Invalid)?;
     Ok(Desired {
         schema,
         source: text.to_string(),
@@ -158,10 +155,9 @@ pub fn load_ignore_text(text: &str, file: &str) -> Result<IgnoreRules> {
     if !meaningful {
         return Ok(IgnoreRules::default());
     }
-    let (raw, doc): (raw::RawIgnore, _) =
-        parse_yaml(text, file).map_err(|d| Error::Invalid(vec![*d]))?;
+    let raw: raw::RawIgnore = parse_yaml(text, file).map_err(|d| Error::Invalid(vec![*d]))?;
     IgnoreRules::compile(&raw, file).map_err(|mut diags| {
-        let locations = doc.locations();
+        let locations = yaml::Locations::of(text);
         for d in &mut diags {
             let path: Vec<String> = d
                 .path
@@ -192,9 +188,9 @@ mod tests {
 
     /// Where `locate` puts `path` in `text`.
     fn at(text: &str, path: &[&str]) -> Option<(usize, usize)> {
-        let doc = yaml::Document::parse(text).expect("valid YAML");
+        yaml::Document::parse(text).expect("valid YAML");
         let path: Vec<String> = path.iter().map(|s| (*s).to_string()).collect();
-        doc.locations().locate(&path)
+        yaml::Locations::of(text).locate(&path)
     }
 
     #[test]

@@ -209,7 +209,7 @@ pub struct Column {
     pub identity: Option<Identity>,
     /// The identity sequence's options (its type is the column's): `Some`
     /// exactly when `identity` is.
-    pub identity_options: Option<SequenceOptions>,
+    pub identity_options: Option<Box<SequenceOptions>>,
     /// `GENERATED ALWAYS AS (...) STORED` expression.
     pub generated: Option<SqlExpr>,
     /// Collation when it differs from the type's default.

@@ -10,7 +10,7 @@ pub use fingerprint::fingerprint;
 pub(crate) mod steps;
 
 use crate::diff::{self, Change};
-use crate::error::{Error, Result};
+use crate::error::{PlanError, Result};
 use crate::graph::{Graph, ObjectId};
 use crate::model::{ObjectKey, Schema, quote_ident};
 use hazard::{Hazard, HazardKind};
@@ -290,8 +290,8 @@ pub fn make_plan(
     graph: &Graph,
     context: PlanContext,
 ) -> Result<Plan> {
-    let changes: Vec<Change> =
-        diff::diff(current, desired, existing_schemas, graph).map_err(|r| Error::Refused(r.0))?;
+    let changes: Vec<Change> = diff::diff(current, desired, existing_schemas, graph)
+        .map_err(crate::error::Refusal::from)?;
     plan_changes(&changes, current, desired, context)
 }
 
@@ -302,15 +302,10 @@ pub fn plan_changes(
     desired: &Schema,
     context: PlanContext,
 ) -> Result<Plan> {
-    let mut steps = steps::build_steps(changes, current, desired);
+    let mut steps = steps::build_steps(changes, current, desired)?;
     keep_needed_indexes_in_transaction(&mut steps);
     let graph = order::StepGraph::build(&steps);
-    let order = graph.order(&steps).map_err(|cycle| {
-        Error::Plan(format!(
-            "the changes depend on each other in a cycle and cannot be ordered: {}",
-            cycle.join(" -> ")
-        ))
-    })?;
+    let order = graph.order(&steps).map_err(PlanError::Cycle)?;
     let graph_dot = graph.dot(&steps);
     let mut slots: Vec<Option<Step>> = steps.into_iter().map(Some).collect();
     let mut ordered: Vec<Step> = order.iter().filter_map(|&i| slots[i].take()).collect();
@@ -374,9 +369,9 @@ impl Plan {
     /// every such order must apply to the same database.
     pub fn reordered(&self, seed: u64) -> Result<Plan> {
         let graph = order::StepGraph::build(&self.steps);
-        let order = graph.order_shuffled(&self.steps, seed).map_err(|cycle| {
-            Error::Plan(format!("the steps form a cycle: {}", cycle.join(" -> ")))
-        })?;
+        let order = graph
+            .order_shuffled(&self.steps, seed)
+            .map_err(PlanError::Cycle)?;
         let mut steps: Vec<Step> = order.iter().map(|&i| self.steps[i].clone()).collect();
         steps.sort_by_key(|s| !s.transactional);
         Ok(Plan {

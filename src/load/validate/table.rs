@@ -114,7 +114,7 @@ pub(super) fn build_table(
         });
         let integral = matches!(ty.sql.as_str(), "smallint" | "integer" | "bigint");
         let identity_options = identity.as_ref().map(|i| {
-            super::sequence_options(
+            Box::new(super::sequence_options(
                 &super::RawOptions {
                     start: i.start,
                     increment: i.increment,
@@ -126,7 +126,7 @@ pub(super) fn build_table(
                 if integral { &ty.sql } else { "bigint" },
                 ctx,
                 &p(&cpath, &["identity"]),
-            )
+            ))
         });
         let identity = kind;
         if identity.is_some() {

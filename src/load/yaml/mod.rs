@@ -398,14 +398,6 @@ impl Document {
         Ok(Document { root })
     }
 
-    /// The places of the document's keys and items.
-    pub(super) fn locations(&self) -> Locations<'_> {
-        Locations {
-            root: &self.root,
-            index: OnceCell::new(),
-        }
-    }
-
     /// Deserializes `T` from the document.
     pub(super) fn deserialize<T: DeserializeOwned>(&self) -> Result<T, Error> {
         deserializer::from_root(&self.root)
@@ -414,20 +406,34 @@ impl Document {
 
 /// Where each mapping key and sequence item of a document starts, by its
 /// path (`["schemas", "public", "tables", "t"]`, `["tables", "0"]`).
-/// Built from the tree on the first lookup: a valid file never needs it.
+/// Built on the first lookup by parsing the text again: a valid file never
+/// needs it, so the tree is dropped as soon as the file is deserialized
+/// (at 10,000 tables it is several times the size of the model).
 pub(super) struct Locations<'a> {
-    root: &'a Node,
+    text: &'a str,
     index: OnceCell<BTreeMap<Vec<String>, Mark>>,
 }
 
-impl Locations<'_> {
+impl<'a> Locations<'a> {
+    /// The places of the keys and items of `text`, a document that parsed.
+    pub(super) fn of(text: &'a str) -> Locations<'a> {
+        Locations {
+            text,
+            index: OnceCell::new(),
+        }
+    }
+
     /// The 1-based line and column of the deepest key (or sequence item) of
     /// `path` that the document has: a path deeper than the text (a key
     /// that was left out, an index past the end) stops where the text does.
     pub(super) fn locate(&self, path: &[String]) -> Option<(usize, usize)> {
         let index = self.index.get_or_init(|| {
             let mut index = BTreeMap::new();
-            add_to_index(self.root, &mut Vec::new(), &mut index);
+            // The text parsed before, so it parses again; if it somehow did
+            // not, messages go without positions rather than wrong ones.
+            if let Ok(doc) = Document::parse(self.text) {
+                add_to_index(&doc.root, &mut Vec::new(), &mut index);
+            }
             index
         });
         (1..=path.len())

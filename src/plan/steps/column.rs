@@ -179,7 +179,7 @@ pub(super) fn alter_column(
                 let base = if type_changed {
                     old.retyped(&new.data_type)
                 } else {
-                    old.clone()
+                    (**old).clone()
                 };
                 let changes = new.clauses(Some(&base), false);
                 if !changes.is_empty() {

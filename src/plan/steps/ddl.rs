@@ -116,7 +116,7 @@ pub(super) fn index_sql(table: &QualifiedName, index: &Index, concurrently: bool
     s
 }
 
-pub(super) fn view_kind(materialized: bool) -> &'static str {
+pub(crate) fn view_kind(materialized: bool) -> &'static str {
     if materialized {
         "MATERIALIZED VIEW"
     } else {
@@ -124,7 +124,7 @@ pub(super) fn view_kind(materialized: bool) -> &'static str {
     }
 }
 
-pub(super) fn comment_sql(target: &CommentTarget, comment: Option<&String>) -> String {
+pub(crate) fn comment_sql(target: &CommentTarget, comment: Option<&String>) -> String {
     let what = match target {
         CommentTarget::Table(t) => format!("TABLE {}", t.sql()),
         CommentTarget::Column(t, c) => format!("COLUMN {}.{}", t.sql(), quote_ident(c)),
@@ -136,7 +136,7 @@ pub(super) fn comment_sql(target: &CommentTarget, comment: Option<&String>) -> S
     format!("COMMENT ON {what} IS {value}")
 }
 
-pub(super) fn enum_sql(e: &Enum) -> String {
+pub(crate) fn enum_sql(e: &Enum) -> String {
     let values: Vec<String> = e.values.iter().map(|v| quote_literal(v)).collect();
     format!(
         "CREATE TYPE {} AS ENUM ({})",

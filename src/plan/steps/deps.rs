@@ -140,7 +140,7 @@ pub(super) fn index_needs(table: &QualifiedName, index: &Index, model: &Schema) 
     out
 }
 
-pub(super) fn view_needs(v: &View) -> Vec<ObjectKey> {
+pub(crate) fn view_needs(v: &View) -> Vec<ObjectKey> {
     let mut out = vec![ObjectKey::Schema(v.name.schema.clone())];
     // The types it casts to (a recreated enum is dropped after the view).
     if let Ok(refs) = normalize::query_references(&v.query.sql) {

@@ -5,11 +5,11 @@
 
 use super::hazard::{Hazard, HazardKind};
 use super::{Action, Step};
-use crate::diff::{Change, CommentTarget, is_subsequence};
+use crate::diff::{Change, CommentTarget};
+use crate::error::PlanError;
 use crate::model::{
-    Column, Constraint, ConstraintKind, Deferrable, Enum, Extension, FkAction, Identity, Index,
-    IndexKey, ObjectKey, QualifiedName, Schema, SqlExpr, SqlType, Table, View, quote_ident,
-    quote_literal,
+    Column, Constraint, ConstraintKind, Deferrable, Enum, FkAction, Identity, Index, IndexKey,
+    ObjectKey, QualifiedName, Schema, SqlExpr, SqlType, Table, View, quote_ident, quote_literal,
 };
 use crate::sql::normalize;
 use crate::sql::types::{classify_type_change, split_name};
@@ -24,6 +24,9 @@ use checks::{Before, may_fail};
 use column::alter_column;
 use ddl::*;
 use deps::*;
+
+pub(crate) use ddl::{comment_sql, enum_sql, view_kind};
+pub(crate) use deps::view_needs;
 
 /// Reading order used to break ties between steps with no dependency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -83,320 +86,98 @@ fn owned_note(owned: &[QualifiedName]) -> String {
     format!(", with the sequence it owns ({})", names.join(", "))
 }
 
-fn data_loss(reason: impl Into<String>) -> Hazard {
+pub(crate) fn data_loss(reason: impl Into<String>) -> Hazard {
     Hazard::new(HazardKind::DataLoss, reason)
 }
 
-/// Builds the steps for all changes. `current` and `desired` give context
-/// (what a foreign key's target looks like, which columns a table has).
-#[allow(clippy::too_many_lines)]
-pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema) -> Vec<Step> {
+/// What building a step may need besides its change: both models (what a
+/// foreign key's target looks like, which columns a table has), the
+/// extensions the desired schema declares (expressions may use their
+/// functions), the preconditions on existing rows, and the column each
+/// table's previous added column was.
+pub(crate) struct StepContext<'a> {
+    pub(crate) current: &'a Schema,
+    pub(crate) desired: &'a Schema,
+    pub(crate) extension_keys: Vec<ObjectKey>,
+    last_added: std::collections::BTreeMap<QualifiedName, String>,
+    before: Before<'a>,
+}
+
+/// Builds the steps for all changes: comments here (one change for any
+/// object), the rest by the kind that owns the change.
+pub(crate) fn build_steps(
+    changes: &[Change],
+    current: &Schema,
+    desired: &Schema,
+) -> Result<Vec<Step>, PlanError> {
     let mut steps = Vec::new();
-    let extension_keys: Vec<ObjectKey> = desired
-        .extensions
-        .keys()
-        .map(|e| ObjectKey::Extension(e.clone()))
-        .collect();
-    let mut last_added: std::collections::BTreeMap<QualifiedName, String> =
-        std::collections::BTreeMap::new();
-    let before = Before::new(changes, current, desired);
+    let mut cx = StepContext {
+        current,
+        desired,
+        extension_keys: desired
+            .extensions
+            .keys()
+            .map(|e| ObjectKey::Extension(e.clone()))
+            .collect(),
+        last_added: std::collections::BTreeMap::new(),
+        before: Before::new(changes, current, desired),
+    };
     for change in changes {
+        if let Change::Comment { target, comment } = change {
+            steps.push(comment_step(target, comment.as_ref()));
+            continue;
+        }
+        if !crate::kinds::KINDS
+            .iter()
+            .any(|k| k.steps(change, &mut cx, &mut steps))
+        {
+            return Err(PlanError::Unowned(format!("{change:?}")));
+        }
+    }
+    Ok(steps)
+}
+
+/// `COMMENT ON` any object.
+fn comment_step(target: &CommentTarget, comment: Option<&String>) -> Step {
+    let key = match target {
+        CommentTarget::Table(t) | CommentTarget::View(t, _) => ObjectKey::Relation(t.clone()),
+        CommentTarget::Column(t, c) => ObjectKey::Column(t.clone(), c.clone()),
+        CommentTarget::Sequence(s) => ObjectKey::Sequence(s.clone()),
+        CommentTarget::Type(t) => ObjectKey::Type(t.clone()),
+    };
+    Step::new(
+        Action::Alter,
+        key.clone(),
+        format!(
+            "{} comment on {key}",
+            if comment.is_some() { "set" } else { "remove" }
+        ),
+        vec![comment_sql(target, comment)],
+        Phase::Comment,
+    )
+    .needs_new([key])
+}
+
+/// The steps of the table kind's changes: tables, their columns,
+/// constraints and indexes.
+#[allow(clippy::too_many_lines)]
+pub(crate) fn table_steps(
+    change: &Change,
+    cx: &mut StepContext<'_>,
+    steps: &mut Vec<Step>,
+) -> bool {
+    let StepContext {
+        current,
+        desired,
+        extension_keys,
+        last_added,
+        before,
+    } = cx;
+    let (current, desired, before): (&Schema, &Schema, &Before<'_>) = (current, desired, before);
+    let extension_keys: &Vec<ObjectKey> = extension_keys;
+    {
         let step = match change {
-            Change::CreateSchema(s) => Step::new(
-                Action::Create,
-                ObjectKey::Schema(s.clone()),
-                format!("create schema {s}"),
-                vec![format!("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(s))],
-                Phase::CreateSchema,
-            )
-            .creates([ObjectKey::Schema(s.clone())]),
-            Change::CreateExtension(Extension {
-                name,
-                schema,
-                version,
-                ..
-            }) => {
-                let mut sql = format!(
-                    "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {}",
-                    quote_ident(name),
-                    quote_ident(schema)
-                );
-                if let Some(v) = version {
-                    sql.push_str(&format!(" VERSION {}", quote_literal(v)));
-                }
-                Step::new(
-                    Action::Create,
-                    ObjectKey::Extension(name.clone()),
-                    format!("create extension {name}"),
-                    vec![sql],
-                    Phase::CreateExtension,
-                )
-                .creates([ObjectKey::Extension(name.clone())])
-                .needs_new([ObjectKey::Schema(schema.clone())])
-            }
-            Change::UpdateExtension(e) => Step::new(
-                Action::Alter,
-                ObjectKey::Extension(e.name.clone()),
-                format!("update extension {}", e.name),
-                vec![format!(
-                    "ALTER EXTENSION {} UPDATE TO {}",
-                    quote_ident(&e.name),
-                    quote_literal(e.version.as_deref().unwrap_or_default())
-                )],
-                Phase::CreateExtension,
-            )
-            .creates([ObjectKey::Extension(e.name.clone())]),
-            Change::DropExtension(e) => Step::new(
-                Action::Drop,
-                ObjectKey::Extension(e.name.clone()),
-                format!("drop extension {}", e.name),
-                vec![format!("DROP EXTENSION {}", quote_ident(&e.name))],
-                Phase::DropExtension,
-            )
-            .drops([ObjectKey::Extension(e.name.clone())])
-            // An extension goes before those it requires.
-            .needs_old(e.requires.iter().map(|r| ObjectKey::Extension(r.clone()))),
-            Change::CreateEnum(e) => Step::new(
-                Action::Create,
-                ObjectKey::Type(e.name.clone()),
-                format!("create enum {}", e.name),
-                std::iter::once(enum_sql(e))
-                    .chain(
-                        e.comment
-                            .as_ref()
-                            .map(|c| comment_sql(&CommentTarget::Type(e.name.clone()), Some(c))),
-                    )
-                    .collect(),
-                Phase::Type,
-            )
-            .creates([ObjectKey::Type(e.name.clone())])
-            .needs_new([ObjectKey::Schema(e.name.schema.clone())]),
-            Change::DropEnum(e) => Step::new(
-                Action::Drop,
-                ObjectKey::Type(e.name.clone()),
-                format!("drop enum {}", e.name),
-                vec![format!("DROP TYPE {}", e.name.sql())],
-                Phase::DropType,
-            )
-            .drops([ObjectKey::Type(e.name.clone())]),
-            Change::AddEnumValue {
-                name,
-                value,
-                before,
-            } => {
-                let mut sql = format!(
-                    "ALTER TYPE {} ADD VALUE {}",
-                    name.sql(),
-                    quote_literal(value)
-                );
-                if let Some(b) = before {
-                    sql.push_str(&format!(" BEFORE {}", quote_literal(b)));
-                }
-                Step::new(
-                    Action::Alter,
-                    ObjectKey::Type(name.clone()),
-                    format!("add value {value:?} to enum {name}"),
-                    vec![sql],
-                    Phase::Type,
-                )
-                .creates([ObjectKey::Type(name.clone())])
-            }
-            Change::RecreateEnum {
-                from,
-                to,
-                columns,
-                defaults,
-            } => {
-                let mut old_name = format!("{}__reconcile_old", to.name.name);
-                while old_name.len() > 63 {
-                    old_name.remove(0);
-                }
-                let old = QualifiedName::new(&to.name.schema, &old_name);
-                // Defaults that name the type go first and come back last,
-                // naming the new type.
-                let mut sql: Vec<String> = defaults
-                    .iter()
-                    .map(|d| {
-                        format!(
-                            "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
-                            d.table.sql(),
-                            quote_ident(&d.column)
-                        )
-                    })
-                    .collect();
-                sql.push(format!(
-                    "ALTER TYPE {} RENAME TO {}",
-                    to.name.sql(),
-                    quote_ident(&old_name)
-                ));
-                sql.push(enum_sql(to));
-                let mut hazards = Vec::new();
-                let removed: Vec<&String> = from
-                    .values
-                    .iter()
-                    .filter(|v| !to.values.contains(v))
-                    .collect();
-                if !removed.is_empty() {
-                    hazards.push(data_loss(format!(
-                        "removes enum value(s) {}; rows holding them make the step fail",
-                        removed
-                            .iter()
-                            .map(|v| quote_literal(v))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )));
-                }
-                let mut keys = vec![ObjectKey::Type(to.name.clone())];
-                for c in columns {
-                    let col = quote_ident(&c.column.name);
-                    let suffix = if c.array { "[]" } else { "" };
-                    if c.column.default.is_some() {
-                        sql.push(format!(
-                            "ALTER TABLE {} ALTER COLUMN {col} DROP DEFAULT",
-                            c.table.sql()
-                        ));
-                    }
-                    sql.push(format!(
-                        "ALTER TABLE {} ALTER COLUMN {col} TYPE {}{suffix} USING {col}::text{suffix}::{}{suffix}",
-                        c.table.sql(),
-                        to.name.sql(),
-                        to.name.sql()
-                    ));
-                    if let Some(d) = &c.default {
-                        sql.push(format!(
-                            "ALTER TABLE {} ALTER COLUMN {col} SET DEFAULT {}",
-                            c.table.sql(),
-                            d.sql
-                        ));
-                    }
-                    hazards.push(Hazard::new(
-                        HazardKind::TableRewrite,
-                        format!("rewrites {} to convert column {}", c.table, c.column.name),
-                    ));
-                    keys.push(ObjectKey::Column(c.table.clone(), c.column.name.clone()));
-                }
-                for d in defaults {
-                    if let Some(e) = &d.default {
-                        sql.push(format!(
-                            "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}",
-                            d.table.sql(),
-                            quote_ident(&d.column),
-                            e.sql
-                        ));
-                    }
-                }
-                sql.push(format!("DROP TYPE {}", old.sql()));
-                if to.comment.is_some() {
-                    sql.push(comment_sql(
-                        &CommentTarget::Type(to.name.clone()),
-                        to.comment.as_ref(),
-                    ));
-                }
-                let mut step = Step::new(
-                    Action::Alter,
-                    ObjectKey::Type(to.name.clone()),
-                    format!(
-                        "recreate enum {} ({})",
-                        to.name,
-                        if removed.is_empty() && is_subsequence(&from.values, &to.values) {
-                            "new values are used in this plan, which ADD VALUE would not allow"
-                        } else if removed.is_empty() {
-                            "values reordered"
-                        } else {
-                            "values removed"
-                        }
-                    ),
-                    sql,
-                    Phase::Type,
-                )
-                .creates(keys.clone())
-                .drops(keys);
-                step.hazards = hazards;
-                step
-            }
-            Change::CreateSequence(s) => {
-                let opts = s.options.clauses(None, true).join(" ");
-                let mut sql = vec![format!(
-                    "CREATE SEQUENCE {}{}{}",
-                    s.name.sql(),
-                    if opts.is_empty() { "" } else { " " },
-                    opts
-                )];
-                if s.comment.is_some() {
-                    sql.push(comment_sql(
-                        &CommentTarget::Sequence(s.name.clone()),
-                        s.comment.as_ref(),
-                    ));
-                }
-                Step::new(
-                    Action::Create,
-                    ObjectKey::Sequence(s.name.clone()),
-                    format!("create sequence {}", s.name),
-                    sql,
-                    Phase::Sequence,
-                )
-                .creates([ObjectKey::Sequence(s.name.clone())])
-                .needs_new([ObjectKey::Schema(s.name.schema.clone())])
-            }
-            Change::AlterSequence { from, to } => Step::new(
-                Action::Alter,
-                ObjectKey::Sequence(to.name.clone()),
-                format!("alter sequence {}", to.name),
-                vec![format!(
-                    "ALTER SEQUENCE {} {}",
-                    to.name.sql(),
-                    to.options.clauses(Some(&from.options), true).join(" ")
-                )],
-                Phase::Sequence,
-            )
-            .creates([ObjectKey::Sequence(to.name.clone())]),
-            Change::SetSequenceOwner { sequence, from, to } => {
-                let target = to.as_ref().map_or_else(
-                    || "NONE".to_string(),
-                    |o| format!("{}.{}", o.table.sql(), quote_ident(&o.column)),
-                );
-                let mut step = Step::new(
-                    Action::Alter,
-                    ObjectKey::Sequence(sequence.clone()),
-                    match to {
-                        Some(o) => format!("sequence {sequence} owned by {}.{}", o.table, o.column),
-                        None => format!("sequence {sequence} owned by no column"),
-                    },
-                    vec![format!(
-                        "ALTER SEQUENCE {} OWNED BY {target}",
-                        sequence.sql()
-                    )],
-                    Phase::SequenceOwner,
-                )
-                .needs_new([ObjectKey::Sequence(sequence.clone())]);
-                if let Some(o) = to {
-                    step = step.needs_new([ObjectKey::Column(o.table.clone(), o.column.clone())]);
-                }
-                if let Some(o) = from {
-                    // Before the old owner goes, or it would take the sequence.
-                    step = step.needs_old([
-                        ObjectKey::Column(o.table.clone(), o.column.clone()),
-                        ObjectKey::Relation(o.table.clone()),
-                    ]);
-                }
-                step
-            }
-            Change::DropSequence(s) => {
-                let mut step = Step::new(
-                    Action::Drop,
-                    ObjectKey::Sequence(s.name.clone()),
-                    format!("drop sequence {}", s.name),
-                    vec![format!("DROP SEQUENCE {}", s.name.sql())],
-                    Phase::DropSequence,
-                )
-                .drops([ObjectKey::Sequence(s.name.clone())]);
-                step.hazards.push(data_loss(format!(
-                    "drops sequence {} and its current value",
-                    s.name
-                )));
-                step
-            }
-            Change::CreateTable(t) => create_table(t, &extension_keys),
+            Change::CreateTable(t) => create_table(t, extension_keys),
             Change::DropTable(t) => {
                 let mut drops = vec![ObjectKey::Relation(t.name.clone())];
                 let mut needs = Vec::new();
@@ -555,8 +336,8 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
             .creates([ObjectKey::Column(table.clone(), to.clone())])
             .needs_new([ObjectKey::Relation(table.clone())]),
             Change::AlterColumn { table, from, to } => {
-                steps.extend(alter_column(table, from, to, desired, &before));
-                continue;
+                steps.extend(alter_column(table, from, to, desired, before));
+                return true;
             }
             Change::AddConstraint {
                 table,
@@ -569,10 +350,10 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
                     *existing_table,
                     current,
                     desired,
-                    &before,
-                    &mut steps,
+                    before,
+                    steps,
                 );
-                continue;
+                return true;
             }
             Change::DropConstraint { table, constraint } => Step::new(
                 Action::Drop,
@@ -680,80 +461,11 @@ pub(crate) fn build_steps(changes: &[Change], current: &Schema, desired: &Schema
             .creates([ObjectKey::Index(table.clone(), to.clone())])
             .drops([ObjectKey::Index(table.clone(), from.clone())])
             .needs_new([ObjectKey::Relation(table.clone())]),
-            Change::CreateView(v) => {
-                let mut sql = vec![format!(
-                    "CREATE {} {} AS {}",
-                    view_kind(v.materialized),
-                    v.name.sql(),
-                    v.query.sql
-                )];
-                if v.comment.is_some() {
-                    sql.push(comment_sql(
-                        &CommentTarget::View(v.name.clone(), v.materialized),
-                        v.comment.as_ref(),
-                    ));
-                }
-                let kind = if v.materialized {
-                    "materialized view"
-                } else {
-                    "view"
-                };
-                Step::new(
-                    Action::Create,
-                    ObjectKey::Relation(v.name.clone()),
-                    format!("create {kind} {}", v.name),
-                    sql,
-                    Phase::CreateView,
-                )
-                .creates([ObjectKey::Relation(v.name.clone())])
-                .needs_new(view_needs(v))
-                .needs_new(extension_keys.clone())
-            }
-            Change::DropView(v) => {
-                let kind = if v.materialized {
-                    "materialized view"
-                } else {
-                    "view"
-                };
-                Step::new(
-                    Action::Drop,
-                    ObjectKey::Relation(v.name.clone()),
-                    format!("drop {kind} {}", v.name),
-                    vec![format!(
-                        "DROP {} {}",
-                        view_kind(v.materialized),
-                        v.name.sql()
-                    )],
-                    Phase::DropView,
-                )
-                .drops([ObjectKey::Relation(v.name.clone())])
-                .needs_old(view_needs(v))
-            }
-            Change::Comment { target, comment } => {
-                let key = match target {
-                    CommentTarget::Table(t) | CommentTarget::View(t, _) => {
-                        ObjectKey::Relation(t.clone())
-                    }
-                    CommentTarget::Column(t, c) => ObjectKey::Column(t.clone(), c.clone()),
-                    CommentTarget::Sequence(s) => ObjectKey::Sequence(s.clone()),
-                    CommentTarget::Type(t) => ObjectKey::Type(t.clone()),
-                };
-                Step::new(
-                    Action::Alter,
-                    key.clone(),
-                    format!(
-                        "{} comment on {key}",
-                        if comment.is_some() { "set" } else { "remove" }
-                    ),
-                    vec![comment_sql(target, comment.as_ref())],
-                    Phase::Comment,
-                )
-                .needs_new([key])
-            }
+            _ => return false,
         };
         steps.push(step);
     }
-    steps
+    true
 }
 
 fn table_columns(model: &Schema, table: &QualifiedName) -> Vec<String> {

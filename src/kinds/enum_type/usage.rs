@@ -30,7 +30,7 @@ use std::ops::ControlFlow;
 
 /// Whether any of `labels` is used as a value of the enum `ty` by an
 /// expression or view query of `desired`.
-pub(super) fn uses_any_label(desired: &Schema, ty: &QualifiedName, labels: &[String]) -> bool {
+pub(crate) fn uses_any_label(desired: &Schema, ty: &QualifiedName, labels: &[String]) -> bool {
     if labels.is_empty() {
         return false;
     }
